@@ -1,0 +1,93 @@
+import { CacheModule } from '@nestjs/cache-manager';
+import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import KeyvRedis from '@keyv/redis';
+import { Keyv } from 'keyv';
+import { LoggerModule } from 'nestjs-pino';
+import type { Redis } from 'ioredis';
+import { RATE_LIMIT_OPTIONS, RateLimitGuard } from './common/http/rate-limit.guard.js';
+import { RestGuard } from './common/http/rest-response.js';
+import { createRootLogger } from './common/observability/logger.js';
+import { ObservabilityModule } from './common/observability/observability.module.js';
+import type { AppConfig } from './config/app.config.js';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, runMigrations } from './database/database.options.js';
+import { REDIS, RedisModule } from './database/redis.module.js';
+import { AuthGuard } from './modules/auth/auth.guard.js';
+import { AuthModule } from './modules/auth/auth.module.js';
+import { HealthModule } from './modules/health/health.module.js';
+import { IntegrationsModule } from './modules/integrations/integrations.module.js';
+import { UsersModule } from './modules/users/users.module.js';
+import { SandboxModule } from './modules/sandbox/sandbox.module.js';
+import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
+
+/** Modules and providers added to the application (tests: e.g. providers with `@WebhookHandler` methods). */
+export interface AppExtras {
+  imports?: ModuleMetadata['imports'];
+  providers?: Provider[];
+}
+
+@Module({})
+export class AppModule {
+  /** The whole application for one validated configuration (tests build it with their own). */
+  static forRoot(config: AppConfig, extras: AppExtras = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
+        // Nest's own logs go through the same pino logger. Access logs are one line per request
+        // written by an onResponse hook (app.setup.ts): pino-http's per-request child logger
+        // cost about 13 % of a request's CPU, so no logging middleware runs per request.
+        LoggerModule.forRoot({ pinoHttp: { logger: createRootLogger(config.app.logLevel) }, forRoutes: [] }),
+        ObservabilityModule,
+        RedisModule,
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions(config.database),
+          // Migrations run before any repository exists, so no module sees an old schema.
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            await runMigrations(dataSource);
+            return dataSource;
+          },
+        }),
+        CacheModule.register({
+          isGlobal: true,
+          ttl: config.cache.ttlMs,
+          ...(config.redis.url
+            ? {
+                stores: [
+                  new Keyv({ store: new KeyvRedis(config.redis.url), namespace: `${config.redis.keyPrefix}cache` }),
+                ],
+              }
+            : {}),
+        }),
+        AuthModule,
+        UsersModule,
+        HealthModule,
+        IntegrationsModule,
+        WebhooksModule,
+        ...(config.sandbox.enabled ? [SandboxModule] : []),
+        ...(extras.imports ?? []),
+      ],
+      providers: [
+        {
+          provide: RATE_LIMIT_OPTIONS,
+          inject: [ConfigService, REDIS],
+          useFactory: (cfg: ConfigService<AppConfig, true>, redis: Redis | null) => ({
+            perMinute: cfg.get('app.rateLimitPerMinute', { infer: true }),
+            redis,
+            keyPrefix: cfg.get('redis.keyPrefix', { infer: true }),
+          }),
+        },
+        // Order matters: authenticate first, so the rate limit can key on the token subject;
+        // the REST request checks (400/415/406) run last, for requests that may proceed.
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: RestGuard },
+        ...(extras.providers ?? []),
+      ],
+    };
+  }
+}

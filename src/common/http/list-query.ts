@@ -1,0 +1,125 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, Min, registerDecorator, type ValidationArguments } from 'class-validator';
+
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 100;
+
+/** One page of a collection: the envelope interceptor turns it into `data`, `total` and paging metadata. */
+export class Page<T> {
+  constructor(
+    readonly items: T[],
+    readonly total: number,
+    readonly offset: number,
+    readonly limit: number,
+  ) {}
+}
+
+function commaList(value: unknown): string[] | undefined {
+  return typeof value === 'string' ? value.split(',').map((s) => s.trim()) : undefined;
+}
+
+/** `fields=a,b`: every name must be one of `allowed`; the message lists them. */
+export function IsFieldList(allowed: readonly string[]): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isFieldList',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: (value: unknown) => {
+          const names = commaList(value);
+          return !!names && names.length > 0 && names.every((n) => allowed.includes(n));
+        },
+        defaultMessage: (args?: ValidationArguments) => {
+          const bad = (commaList(args?.value) ?? []).filter((n) => !allowed.includes(n));
+          return `fields has unknown name(s) ${bad.join(', ') || '(empty)'}; allowed: ${allowed.join(', ')}`;
+        },
+      },
+    });
+}
+
+/** `sort=name,-createdAt`: every key (minus an optional `-`) must be sortable. */
+export function IsSortList(allowed: readonly string[]): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isSortList',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      validator: {
+        validate: (value: unknown) => {
+          const keys = commaList(value);
+          return !!keys && keys.length > 0 && keys.every((k) => allowed.includes(k.replace(/^-/, '')));
+        },
+        defaultMessage: () => `sort accepts ${allowed.join(', ')} (prefix - for descending)`,
+      },
+    });
+}
+
+export class PageQueryDto {
+  @ApiPropertyOptional({ description: '0-based index of the first item', minimum: 0, default: 0, type: Number })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset: number = 0;
+
+  @ApiPropertyOptional({
+    description: 'page size',
+    minimum: 1,
+    maximum: MAX_LIMIT,
+    default: DEFAULT_LIMIT,
+    type: Number,
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_LIMIT)
+  limit: number = DEFAULT_LIMIT;
+}
+
+/** `sort=name,-createdAt` → `{ name: 'ASC', createdAt: 'DESC' }`, with a default order. */
+export function parseSort(
+  sort: string | undefined,
+  fallback: Record<string, 'ASC' | 'DESC'>,
+): Record<string, 'ASC' | 'DESC'> {
+  if (!sort) return fallback;
+  const order: Record<string, 'ASC' | 'DESC'> = {};
+  for (const key of sort.split(',').map((k) => k.trim())) {
+    if (key.startsWith('-')) order[key.slice(1)] = 'DESC';
+    else order[key] = 'ASC';
+  }
+  return order;
+}
+
+/** Optional free-text `fields` parameter, documented once. */
+export function FieldsParam(allowed: readonly string[]): PropertyDecorator {
+  return (target, key) => {
+    ApiPropertyOptional({
+      description: `comma-separated subset of: ${allowed.join(', ')}`,
+      example: allowed.slice(0, 2).join(','),
+      type: String,
+      maxLength: 500,
+      pattern: '^[A-Za-z0-9,]+$',
+    })(target, key);
+    IsOptional()(target, key);
+    IsString()(target, key);
+    IsFieldList(allowed)(target, key);
+  };
+}
+
+export function SortParam(allowed: readonly string[]): PropertyDecorator {
+  return (target, key) => {
+    ApiPropertyOptional({
+      description: `comma-separated keys of: ${allowed.join(', ')}; prefix - for descending`,
+      example: `-${allowed[0]}`,
+      type: String,
+      maxLength: 500,
+      pattern: '^-?[A-Za-z0-9]+(,-?[A-Za-z0-9]+)*$',
+    })(target, key);
+    IsOptional()(target, key);
+    IsString()(target, key);
+    IsSortList(allowed)(target, key);
+  };
+}

@@ -1,0 +1,113 @@
+/** Problem titles and details, and validation messages by class-validator constraint. */
+export const en = {
+  problems: {
+    'validation-error': { title: 'Validation failed', detail: '{{count}} field(s) failed validation' },
+    'bad-request': { title: 'Bad request' },
+    unauthorized: { title: 'Unauthorized', detail: 'A valid bearer token is required' },
+    forbidden: { title: 'Forbidden', detail: 'The token lacks the scope {{scope}}' },
+    'not-found': { title: 'Not found', detail: 'No resource at {{path}}' },
+    'resource-not-found': { title: 'Not found', detail: '{{resource}} {{id}} does not exist' },
+    'method-not-allowed': { title: 'Method not allowed' },
+    'not-acceptable': { title: 'Not acceptable', detail: 'Acceptable media types: {{types}}' },
+    conflict: { title: 'Conflict' },
+    'unique-violation': { title: 'Conflict', detail: 'A resource with the same {{field}} already exists' },
+    'precondition-failed': { title: 'Precondition failed', detail: 'If-Match does not match the current ETag' },
+    'precondition-required': { title: 'Precondition required' },
+    'payload-too-large': { title: 'Payload too large', detail: 'The body exceeds {{limit}} bytes' },
+    'unsupported-media-type': { title: 'Unsupported media type', detail: 'Accepted content types: {{types}}' },
+    'too-many-requests': { title: 'Too many requests', detail: 'Rate limit exceeded; retry after {{retryAfter}} s' },
+    'upstream-error': { title: 'Upstream service failed', detail: 'The {{integration}} service failed: {{reason}}' },
+    'service-unavailable': { title: 'Service unavailable' },
+    'circuit-open': {
+      title: 'Service unavailable',
+      detail: 'The {{integration}} service is failing; calls are suspended',
+    },
+    'upstream-timeout': { title: 'Upstream timeout', detail: 'The {{integration}} service did not answer in time' },
+    'integration-not-configured': {
+      title: 'Service unavailable',
+      detail: 'The {{integration}} service is not configured on this server',
+    },
+    'idempotency-key-reused': {
+      title: 'Idempotency key reused',
+      detail: 'This Idempotency-Key was already used with a different request body',
+    },
+    'unknown-reference': {
+      title: 'Unprocessable content',
+      detail: '{{resource}} {{id}} does not exist',
+    },
+    'address-not-found': { title: 'Not found', detail: 'The maps service knows no such address' },
+    'internal-error': { title: 'Internal server error', detail: 'An unexpected error occurred; quote the request id' },
+  },
+  validation: {
+    isEmail: '{{property}} must be an email',
+    isNotEmpty: '{{property}} should not be empty',
+    isString: '{{property}} must be a string',
+    isInt: '{{property}} must be an integer',
+    min: '{{property}} must not be less than {{c0}}',
+    max: '{{property}} must not be greater than {{c0}}',
+    maxLength: '{{property}} must be shorter than or equal to {{c0}} characters',
+    minLength: '{{property}} must be longer than or equal to {{c0}} characters',
+    whitelistValidation: 'property {{property}} should not exist',
+  },
+};
+
+export const ja: typeof en = {
+  problems: {
+    'validation-error': { title: '入力検証エラー', detail: '{{count}} 件の項目が検証に失敗しました' },
+    'bad-request': { title: '不正なリクエスト' },
+    unauthorized: { title: '認証されていません', detail: '有効なベアラートークンが必要です' },
+    forbidden: { title: '権限がありません', detail: 'トークンにスコープ {{scope}} がありません' },
+    'not-found': { title: '見つかりません', detail: '{{path}} にリソースはありません' },
+    'resource-not-found': { title: '見つかりません', detail: '{{resource}} {{id}} は存在しません' },
+    'method-not-allowed': { title: '許可されていないメソッド' },
+    'not-acceptable': { title: '受け入れ不可', detail: '応答可能なメディアタイプ: {{types}}' },
+    conflict: { title: '競合' },
+    'unique-violation': { title: '競合', detail: '同じ {{field}} のリソースが既に存在します' },
+    'precondition-failed': { title: '前提条件エラー', detail: 'If-Match が現在の ETag と一致しません' },
+    'precondition-required': { title: '前提条件が必要です' },
+    'payload-too-large': { title: 'ペイロードが大きすぎます', detail: '本文が {{limit}} バイトを超えています' },
+    'unsupported-media-type': {
+      title: 'サポートされていないメディアタイプ',
+      detail: '受け付ける Content-Type: {{types}}',
+    },
+    'too-many-requests': {
+      title: 'リクエストが多すぎます',
+      detail: 'レート制限を超えました。{{retryAfter}} 秒後に再試行してください',
+    },
+    'upstream-error': { title: '外部サービスエラー', detail: '{{integration}} サービスが失敗しました: {{reason}}' },
+    'service-unavailable': { title: 'サービス利用不可' },
+    'circuit-open': {
+      title: 'サービス利用不可',
+      detail: '{{integration}} サービスで障害が続いているため呼び出しを停止しています',
+    },
+    'upstream-timeout': {
+      title: '外部サービスタイムアウト',
+      detail: '{{integration}} サービスが時間内に応答しませんでした',
+    },
+    'integration-not-configured': {
+      title: 'サービス利用不可',
+      detail: '{{integration}} サービスはこのサーバーで設定されていません',
+    },
+    'idempotency-key-reused': {
+      title: '冪等キーの再利用',
+      detail: 'この Idempotency-Key は別のリクエスト本文で使用済みです',
+    },
+    'unknown-reference': { title: '処理できない内容', detail: '{{resource}} {{id}} は存在しません' },
+    'address-not-found': { title: '見つかりません', detail: '地図サービスはこの住所を知りません' },
+    'internal-error': {
+      title: 'サーバー内部エラー',
+      detail: '予期しないエラーが発生しました。リクエストIDをお知らせください',
+    },
+  },
+  validation: {
+    isEmail: '{{property}} はメールアドレスである必要があります',
+    isNotEmpty: '{{property}} は空にできません',
+    isString: '{{property}} は文字列である必要があります',
+    isInt: '{{property}} は整数である必要があります',
+    min: '{{property}} は {{c0}} 以上である必要があります',
+    max: '{{property}} は {{c0}} 以下である必要があります',
+    maxLength: '{{property}} は {{c0}} 文字以下である必要があります',
+    minLength: '{{property}} は {{c0}} 文字以上である必要があります',
+    whitelistValidation: 'プロパティ {{property}} は許可されていません',
+  },
+};

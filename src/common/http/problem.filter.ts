@@ -1,0 +1,172 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { translate, pickLanguage } from './i18n.js';
+import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, ProblemException, type FieldError, type ProblemInit } from './problem.js';
+
+interface DbError {
+  code?: string;
+  errno?: number;
+  detail?: string;
+  message?: string;
+  driverError?: DbError;
+}
+
+const FASTIFY_CODES: Record<string, { type: string; status: number }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { type: 'payload-too-large', status: 413 },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { type: 'unsupported-media-type', status: 415 },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { type: 'bad-request', status: 400 },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { type: 'bad-request', status: 400 },
+  FST_ERR_CTP_INVALID_JSON_BODY: { type: 'bad-request', status: 400 },
+  FST_ERR_BAD_URL: { type: 'bad-request', status: 400 },
+  // A path parameter longer than any id can be names no resource.
+  FST_ERR_MAX_PARAM_LENGTH: { type: 'not-found', status: 404 },
+};
+
+const STATUS_TYPES: Record<number, string> = {
+  400: 'bad-request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  406: 'not-acceptable',
+  409: 'conflict',
+  412: 'precondition-failed',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+  428: 'precondition-required',
+  429: 'too-many-requests',
+  503: 'service-unavailable',
+};
+
+function uniqueViolation(error: DbError): string | undefined {
+  const e = error.driverError ?? error;
+  if (e.code === '23505') {
+    return /\(([^)]+)\)=/.exec(e.detail ?? '')?.[1] ?? 'key';
+  }
+  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return /UNIQUE constraint failed: \w+\.(\w+)/.exec(e.message ?? '')?.[1] ?? 'key';
+  }
+  return undefined;
+}
+
+/** Maps any thrown value to a problem; unknown errors become a 500 with no internals. */
+export function toProblem(error: unknown, path: string): ProblemInit & { unexpected?: boolean } {
+  if (error instanceof ProblemException) return error.problem;
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const response = error.getResponse();
+    const message =
+      typeof response === 'object' && response !== null && 'message' in response
+        ? (response as { message: unknown }).message
+        : response;
+    const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : undefined;
+    if (status === 404 && /^Cannot \w+ /.test(detail ?? '')) return { type: 'not-found', status, params: { path } };
+    return { type: STATUS_TYPES[status] ?? (status >= 500 ? 'internal-error' : 'bad-request'), status, detail };
+  }
+  const db = error as DbError & { name?: string; statusCode?: number };
+  if (db && typeof db === 'object') {
+    if (db.name === 'QueryFailedError' || db.driverError) {
+      const field = uniqueViolation(db);
+      if (field) return { type: 'unique-violation', status: 409, params: { field } };
+    }
+    if (db.name === 'EntityNotFoundError') return { type: 'not-found', status: 404, params: { path } };
+    const fastify = db.code ? FASTIFY_CODES[db.code] : undefined;
+    if (fastify) {
+      return {
+        ...fastify,
+        detail: fastify.status === 400 ? db.message : undefined,
+        params: { types: 'application/json', path },
+      };
+    }
+    if (typeof db.statusCode === 'number' && db.statusCode >= 400 && db.statusCode < 500) {
+      return { type: STATUS_TYPES[db.statusCode] ?? 'bad-request', status: db.statusCode, detail: db.message };
+    }
+  }
+  return { type: 'internal-error', status: 500, unexpected: true };
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance: string;
+  requestId: string;
+  timestamp: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export function problemBody(problem: ProblemInit, request: FastifyRequest): ProblemBody {
+  const lang = pickLanguage(request.headers['accept-language']);
+  const key = `problems.${problem.type}`;
+  const params = { ...problem.params, count: problem.errors?.length ?? 0 };
+  const title = translate(lang, `${key}.title`, params, problem.type);
+  const localised = translate(lang, `${key}.detail`, params, '');
+  const path = request.url.split('?')[0];
+  const errors = problem.errors?.map(({ field, message, code, params: p }) => ({
+    field,
+    message: code ? translate(lang, `validation.${code}`, { property: field, ...p }, message) : message,
+    ...(code ? { code } : {}),
+  }));
+  const detail =
+    errors && problem.type === 'validation-error' ? errors.map((e) => e.message).join('; ') : problem.detail;
+  return {
+    type: PROBLEM_BASE + problem.type,
+    title,
+    status: problem.status,
+    detail: detail ?? (localised || undefined),
+    instance: path,
+    requestId: String(request.id),
+    timestamp: new Date().toISOString(),
+    ...(errors ? { errors } : {}),
+    ...problem.extensions,
+  };
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemInit): void {
+  const body = problemBody(problem, request);
+  if (problem.headers) reply.headers(problem.headers);
+  if (problem.status === 405 && !problem.headers?.allow) reply.header('allow', 'GET, HEAD, OPTIONS');
+  reply.header('cache-control', 'no-store');
+  reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+/** The one place every error body is written (RFC 9457), for Nest handlers and Fastify alike. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const request = ctx.getRequest<FastifyRequest>();
+    const reply = ctx.getResponse<FastifyReply>();
+    handleError(error, request, reply, this.logger);
+  }
+}
+
+export function handleError(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  logger: Pick<Logger, 'error'>,
+): void {
+  const problem = toProblem(error, request.url.split('?')[0]);
+  if (problem.unexpected || problem.status >= 500) {
+    logger.error({ err: error, requestId: request.id }, `request ${String(request.id)} failed with ${problem.status}`);
+  }
+  if (reply.sent) return;
+  if (isHealthReport(error, request)) {
+    reply
+      .code(503)
+      .type('application/json')
+      .send(JSON.stringify((error as HttpException).getResponse()));
+    return;
+  }
+  sendProblem(reply, request, problem);
+}
+
+/** /health answers the terminus report itself (503 with each dependency), not a problem body. */
+function isHealthReport(error: unknown, request: FastifyRequest): boolean {
+  return error instanceof HttpException && error.getStatus() === 503 && request.url.startsWith('/health');
+}

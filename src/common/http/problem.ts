@@ -1,0 +1,50 @@
+import { HttpException } from '@nestjs/common';
+
+export const PROBLEM_BASE = 'https://nest-integration-gateway.dev/problems/';
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface FieldError {
+  field: string;
+  message: string;
+  code?: string;
+  /** Interpolation values for the localised message (not serialised). */
+  params?: Record<string, unknown>;
+}
+
+export interface ProblemInit {
+  /** Slug of the problem type; titles and details are looked up by it (messages.ts). */
+  type: string;
+  status: number;
+  /** Interpolation values for the localised detail. */
+  params?: Record<string, unknown>;
+  /** A detail that is not localised (e.g. an upstream message). */
+  detail?: string;
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+  /** Extension members added to the body (e.g. `integration`). */
+  extensions?: Record<string, unknown>;
+}
+
+/** The one exception type every module throws; the problem filter turns it into RFC 9457. */
+export class ProblemException extends HttpException {
+  constructor(readonly problem: ProblemInit) {
+    super(problem.detail ?? problem.type, problem.status);
+  }
+}
+
+export const Problems = {
+  notFound: (resource: string, id: string) =>
+    new ProblemException({ type: 'resource-not-found', status: 404, params: { resource, id } }),
+  preconditionFailed: () => new ProblemException({ type: 'precondition-failed', status: 412 }),
+  conflict: (detail: string) => new ProblemException({ type: 'conflict', status: 409, detail }),
+  badRequest: (detail: string, errors?: FieldError[]) =>
+    new ProblemException({ type: errors ? 'validation-error' : 'bad-request', status: 400, detail, errors }),
+  unauthorized: (headers: Record<string, string>) =>
+    new ProblemException({ type: 'unauthorized', status: 401, headers }),
+  forbidden: (scope: string, headers?: Record<string, string>) =>
+    new ProblemException({ type: 'forbidden', status: 403, params: { scope }, headers }),
+  notAcceptable: (types: string[]) =>
+    new ProblemException({ type: 'not-acceptable', status: 406, params: { types: types.join(', ') } }),
+  unsupportedMediaType: (types: string[]) =>
+    new ProblemException({ type: 'unsupported-media-type', status: 415, params: { types: types.join(', ') } }),
+};

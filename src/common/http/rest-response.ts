@@ -1,0 +1,194 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest, preSerializationHookHandler } from 'fastify';
+import { stringify } from 'csv-stringify/sync';
+import { etagOf, noneMatch } from './etag.js';
+import { Page } from './list-query.js';
+import { CSV_TYPE, JSON_TYPE, MERGE_PATCH_TYPE, mediaTypeOf, negotiate } from './negotiation.js';
+import { Problems } from './problem.js';
+import { REST_ROUTE, type RestRouteOptions } from './rest.decorators.js';
+
+/** A handler's answer for a creation: 201 with `Location`. */
+export class Created<T> {
+  constructor(
+    readonly resource: T,
+    readonly location: string,
+  ) {}
+}
+
+interface RouteInfo {
+  list: boolean;
+  acceptsQuery: boolean;
+  consumes: string[];
+  produces: string[];
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+function project(item: unknown, fields: string[] | undefined): unknown {
+  if (!fields || item === null || typeof item !== 'object') return item;
+  const source = item as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (f in source) out[f] = source[f];
+  return out;
+}
+
+function pageLink(path: string, query: Record<string, unknown>, offset: number, limit: number): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query))
+    if (k !== 'offset' && k !== 'limit' && v !== undefined) params.set(k, String(v));
+  params.set('offset', String(offset));
+  params.set('limit', String(limit));
+  return `${path}?${params.toString()}`;
+}
+
+function toCsv(items: unknown[]): string {
+  const rows = items.map((i) => (i && typeof i === 'object' ? (i as Record<string, unknown>) : { value: i }));
+  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cell = (v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
+  return stringify(
+    rows.map((r) => columns.map((c) => cell(r[c]))),
+    { header: true, columns },
+  );
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by RestGuard on `/api/*` routes: how the success body is rendered. */
+    rest?: { format: string };
+  }
+}
+
+/**
+ * The request side of the REST conventions on every `/api/*` route: unknown query → 400,
+ * Content-Type → 415, Accept → 406. It is a guard, not an interceptor, on purpose: a global
+ * interceptor puts every request on NestJS's rxjs path, measured here at about a quarter of the
+ * throughput of a simple route. The response side is `renderRestResponse` (a Fastify hook).
+ */
+@Injectable()
+export class RestGuard implements CanActivate {
+  private readonly routes = new WeakMap<object, RouteInfo>();
+
+  constructor(private readonly reflector: Reflector) {}
+
+  private routeInfo(context: ExecutionContext): RouteInfo {
+    const handler = context.getHandler();
+    let info = this.routes.get(handler);
+    if (!info) {
+      const options = this.reflector.get<RestRouteOptions | undefined>(REST_ROUTE, handler) ?? {};
+      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ?? {}) as Record<
+        string,
+        unknown
+      >;
+      const acceptsQuery = Object.keys(args).some((k) => k.split(':')[0] === String(RouteParamtypes.QUERY));
+      const list = options.list === true;
+      info = {
+        list,
+        acceptsQuery,
+        consumes: [JSON_TYPE, ...(options.consumes ?? [])],
+        produces: list ? [JSON_TYPE, CSV_TYPE] : [JSON_TYPE],
+      };
+      this.routes.set(handler, info);
+    }
+    return info;
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (!request.url.startsWith('/api/')) return true;
+    const route = this.routeInfo(context);
+    const query = (request.query ?? {}) as Record<string, unknown>;
+
+    if (!route.acceptsQuery) {
+      const unknown = Object.keys(query);
+      if (unknown.length > 0) {
+        throw Problems.badRequest(
+          `unknown query parameter(s): ${unknown.join(', ')}`,
+          unknown.map((field) => ({
+            field,
+            message: `query parameter ${field} is not accepted here`,
+            code: 'whitelistValidation',
+          })),
+        );
+      }
+    }
+    if (BODY_METHODS.has(request.method) && request.body !== undefined && request.body !== null) {
+      const consumes = request.method === 'PATCH' ? [...route.consumes, MERGE_PATCH_TYPE] : route.consumes;
+      if (!consumes.includes(mediaTypeOf(request.headers['content-type'])))
+        throw Problems.unsupportedMediaType(consumes);
+    }
+    const format = negotiate(request.headers.accept, route.produces);
+    if (!format) throw Problems.notAcceptable(route.produces);
+    request.rest = { format };
+    return true;
+  }
+}
+
+const identity = (payload: unknown) => payload as string;
+
+/**
+ * The response side, as a Fastify preSerialization hook on `/api/*` handler results: the envelope,
+ * `fields` projection, paging links, ETag/304 and CSV. The body is serialised here, once.
+ */
+export const renderRestResponse: preSerializationHookHandler<unknown> = (request, reply, payload, done) => {
+  if (!request.rest || payload === null || typeof payload !== 'object') return done(null, payload);
+  reply.serializer(identity);
+  done(null, render(payload, request, reply, request.rest.format, (request.query ?? {}) as Record<string, unknown>));
+};
+
+function render(
+  result: object,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  format: string,
+  query: Record<string, unknown>,
+): string {
+  reply.header('vary', 'Accept, Accept-Language, Authorization');
+  let value: unknown = result;
+  if (value instanceof Created) {
+    reply.header('location', value.location);
+    value = value.resource;
+  }
+  const fields = typeof query.fields === 'string' ? query.fields.split(',').map((f) => f.trim()) : undefined;
+  const metadata: Record<string, unknown> = { requestId: request.id, timestamp: new Date().toISOString() };
+  let body: string;
+  let dataJson: string;
+  if (value instanceof Page) {
+    const items = value.items.map((i) => project(i, fields));
+    const path = request.url.split('?')[0];
+    metadata.offset = value.offset;
+    metadata.limit = value.limit;
+    metadata.links = {
+      self: pageLink(path, query, value.offset, value.limit),
+      next:
+        value.offset + value.limit < value.total
+          ? pageLink(path, query, value.offset + value.limit, value.limit)
+          : null,
+      prev: value.offset > 0 ? pageLink(path, query, Math.max(0, value.offset - value.limit), value.limit) : null,
+    };
+    if (format === CSV_TYPE) {
+      dataJson = toCsv(items);
+      body = dataJson;
+      reply.header('x-total-count', String(value.total));
+    } else {
+      dataJson = JSON.stringify(items);
+      body = `{"status":"success","data":${dataJson},"total":${value.total},"metadata":${JSON.stringify(metadata)}}`;
+    }
+  } else {
+    dataJson = JSON.stringify(project(value, fields));
+    body = `{"status":"success","data":${dataJson},"metadata":${JSON.stringify(metadata)}}`;
+  }
+  if (request.method === 'GET' || request.method === 'HEAD') {
+    const etag = etagOf(dataJson);
+    reply.header('etag', etag);
+    reply.header('cache-control', 'private, no-cache');
+    if (noneMatch(request.headers['if-none-match'], etag)) {
+      reply.code(304);
+      return '';
+    }
+  }
+  reply.type(format === CSV_TYPE ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+  return body;
+}

@@ -1,0 +1,102 @@
+import { applyDecorators, SetMetadata, type Type } from '@nestjs/common';
+import {
+  ApiExtraModels,
+  ApiHeader,
+  ApiNotAcceptableResponse,
+  ApiProduces,
+  ApiResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { MAX_LIMIT } from './list-query.js';
+import { EnvelopeMetaDto, ListEnvelopeMetaDto, ProblemDto } from './rest.dto.js';
+
+export const REST_ROUTE = 'rest:route';
+
+export interface RestRouteOptions {
+  /** The handler returns a `Page`: collection envelope, paging metadata, CSV allowed. */
+  list?: boolean;
+  /** Success status documented (200 by default, 201 for creations). */
+  status?: number;
+  /** Request media types accepted besides `application/json`. */
+  consumes?: string[];
+  description?: string;
+}
+
+/**
+ * Documents the success envelope of a route (`allOf` with `getSchemaPath`, so the OpenAPI
+ * document matches the bodies the interceptor writes) and marks list routes for the interceptor.
+ */
+export function ApiEnvelope(model: Type<unknown>, options: RestRouteOptions = {}): MethodDecorator {
+  const status = options.status ?? 200;
+  const data = options.list
+    ? { type: 'array', maxItems: MAX_LIMIT, items: { $ref: getSchemaPath(model) } }
+    : { $ref: getSchemaPath(model) };
+  const properties: Record<string, object> = {
+    status: { type: 'string', enum: ['success'] },
+    data,
+    metadata: { $ref: getSchemaPath(options.list ? ListEnvelopeMetaDto : EnvelopeMetaDto) },
+  };
+  if (options.list)
+    properties.total = { type: 'integer', minimum: 0, description: 'all matching items, not only this page' };
+  const decorators = [
+    SetMetadata(REST_ROUTE, options),
+    ApiExtraModels(model, EnvelopeMetaDto, ListEnvelopeMetaDto, ProblemDto),
+    ApiResponse({
+      status,
+      description: options.description ?? (options.list ? 'a page of the collection' : 'the resource'),
+      schema: { type: 'object', required: ['status', 'data', 'metadata'], properties },
+      headers:
+        status === 201
+          ? { Location: { description: 'URL of the created resource', schema: { type: 'string' } } }
+          : status === 200
+            ? { ETag: { description: 'entity tag of the representation', schema: { type: 'string' } } }
+            : undefined,
+    }),
+    ApiProduces(...(options.list ? ['application/json', 'text/csv'] : ['application/json'])),
+    ApiNotAcceptableResponse({ description: 'Accept names nothing this route produces', type: ProblemDto }),
+    ApiProblemResponses(400, 401, 403, 429),
+  ];
+  if (status === 200) {
+    decorators.push(
+      ApiHeader({ name: 'If-None-Match', required: false, description: 'answer 304 when the ETag still matches' }),
+      ApiResponse({ status: 304, description: 'not modified (If-None-Match matched)' }),
+    );
+  }
+  return applyDecorators(...decorators);
+}
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'invalid query or body (problem with `errors[]`)',
+  401: 'missing or invalid bearer token',
+  403: 'the token lacks the required scope',
+  404: 'no such resource',
+  406: 'Accept names nothing this route produces',
+  409: 'conflict with the current state (e.g. unique key)',
+  412: 'If-Match does not match the current ETag',
+  413: 'body too large',
+  415: 'body Content-Type not accepted',
+  429: 'rate limit exceeded (see Retry-After)',
+  502: 'the upstream service failed after retries',
+  503: 'the upstream service is unavailable (circuit open, see Retry-After)',
+  504: 'the upstream service timed out',
+};
+
+/** Documents RFC 9457 problem responses for the given statuses. */
+export function ApiProblemResponses(...statuses: number[]): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiExtraModels(ProblemDto),
+    ...statuses.map((status) =>
+      ApiResponse({
+        status,
+        description: PROBLEM_DESCRIPTIONS[status] ?? 'problem',
+        content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDto) } } },
+        headers:
+          status === 429 || status === 503
+            ? { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } }
+            : status === 401
+              ? { 'WWW-Authenticate': { description: 'Bearer challenge', schema: { type: 'string' } } }
+              : undefined,
+      }),
+    ),
+  );
+}

@@ -1,0 +1,93 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class EnvelopeMetaDto {
+  @ApiProperty({ example: 'req_01JEXAMPLE', maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' })
+  requestId!: string;
+
+  @ApiProperty({ example: '2024-12-17T10:30:00.000Z', format: 'date-time' })
+  timestamp!: string;
+}
+
+export class PageLinksDto {
+  @ApiProperty({ example: '/api/v1/users?offset=20&limit=20', format: 'uri-reference', maxLength: 2048 })
+  self!: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '/api/v1/users?offset=40&limit=20',
+    format: 'uri-reference',
+    maxLength: 2048,
+  })
+  next!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '/api/v1/users?offset=0&limit=20',
+    format: 'uri-reference',
+    maxLength: 2048,
+  })
+  prev!: string | null;
+}
+
+export class ListEnvelopeMetaDto extends EnvelopeMetaDto {
+  @ApiProperty({ example: 0, minimum: 0 })
+  offset!: number;
+
+  @ApiProperty({ example: 20, minimum: 1, maximum: 100 })
+  limit!: number;
+
+  @ApiProperty({ type: PageLinksDto })
+  links!: PageLinksDto;
+}
+
+export class FieldErrorDto {
+  @ApiProperty({ example: 'email', maxLength: 200, pattern: '^[A-Za-z0-9_.\\[\\]-]+$' })
+  field!: string;
+
+  @ApiProperty({ example: 'email must be an email', maxLength: 1000, pattern: '^.*$' })
+  message!: string;
+
+  @ApiPropertyOptional({ example: 'isEmail', maxLength: 100, pattern: '^[A-Za-z]+$' })
+  code?: string;
+}
+
+/** RFC 9457 problem details, as every error is written. */
+export class ProblemDto {
+  @ApiProperty({
+    example: 'https://nest-integration-gateway.dev/problems/validation-error',
+    format: 'uri',
+    maxLength: 2048,
+  })
+  type!: string;
+
+  @ApiProperty({ example: 'Validation failed', maxLength: 200, pattern: '^.*$' })
+  title!: string;
+
+  @ApiProperty({ example: 400 })
+  status!: number;
+
+  @ApiPropertyOptional({ example: 'email must be an email', maxLength: 10000, pattern: '^.*$' })
+  detail?: string;
+
+  @ApiProperty({ example: '/api/v1/users', format: 'uri-reference', maxLength: 2048 })
+  instance!: string;
+
+  @ApiProperty({ example: 'req_01JEXAMPLE', maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' })
+  requestId!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  timestamp!: string;
+
+  @ApiPropertyOptional({ type: [FieldErrorDto], maxItems: 100 })
+  errors?: FieldErrorDto[];
+
+  @ApiPropertyOptional({
+    description: 'the external service concerned (upstream errors)',
+    example: 'payment',
+    maxLength: 50,
+    pattern: '^[a-z-]+$',
+  })
+  integration?: string;
+}

@@ -1,0 +1,87 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { Problems } from '../../common/http/problem.js';
+import type { AppConfig } from '../../config/app.config.js';
+import { AUTH_METRICS_TOKEN, AUTH_PUBLIC, AUTH_SCOPES, type Principal } from './auth.decorator.js';
+import { TokenService } from './token.service.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+interface RouteAuth {
+  public: boolean;
+  scopes: string[] | undefined;
+  metricsToken: boolean;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Every `/api/*` route needs a bearer token unless marked `@Public()` (secure by default);
+ * other routes only when they declare `@Auth(...)`.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly routes = new WeakMap<object, RouteAuth>();
+  private readonly metricsToken: string;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.metricsToken = config.get('app.metricsToken', { infer: true });
+  }
+
+  private route(context: ExecutionContext): RouteAuth {
+    const handler = context.getHandler();
+    let info = this.routes.get(handler);
+    if (!info) {
+      const targets = [handler, context.getClass()];
+      info = {
+        public: this.reflector.getAllAndOverride<boolean>(AUTH_PUBLIC, targets) === true,
+        scopes: this.reflector.getAllAndOverride<string[] | undefined>(AUTH_SCOPES, targets),
+        metricsToken: this.reflector.get<boolean>(AUTH_METRICS_TOKEN, handler) === true,
+      };
+      this.routes.set(handler, info);
+    }
+    return info;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const route = this.route(context);
+    if (route.public) return true;
+    if (route.scopes === undefined && !request.url.startsWith('/api/')) return true;
+    const scopes = route.scopes ?? [];
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header) : null;
+    if (!match) throw Problems.unauthorized({ 'www-authenticate': 'Bearer realm="api"' });
+    if (route.metricsToken && this.metricsToken && sameSecret(match[1], this.metricsToken)) return true;
+    const principal = await this.tokens.verify(match[1]);
+    if (!principal) {
+      throw Problems.unauthorized({
+        'www-authenticate':
+          'Bearer realm="api", error="invalid_token", error_description="the token is invalid or expired"',
+      });
+    }
+    request.principal = principal;
+    const missing = scopes.find((s) => !principal.scopes.has(s));
+    if (missing) {
+      throw Problems.forbidden(missing, {
+        'www-authenticate': `Bearer realm="api", error="insufficient_scope", scope="${scopes.join(' ')}"`,
+      });
+    }
+    return true;
+  }
+}

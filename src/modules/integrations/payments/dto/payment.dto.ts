@@ -1,0 +1,156 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { FieldsParam, PageQueryDto, SortParam } from '../../../../common/http/list-query.js';
+import { PAYMENT_STATUSES, type Payment, type PaymentStatus } from '../entities/payment.entity.js';
+
+/** The payment service's own limit (minor units). */
+export const MAX_AMOUNT = 99_999_999_999;
+export const PAYMENT_FIELDS = [
+  'paymentId',
+  'userId',
+  'amount',
+  'currency',
+  'status',
+  'providerPaymentId',
+  'idempotencyKey',
+  'createdAt',
+  'updatedAt',
+  'settledAt',
+  'lastEventAt',
+] as const;
+export const PAYMENT_SORTABLE = ['createdAt', 'updatedAt', 'amount', 'status', 'settledAt'] as const;
+
+const ID = { maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' } as const;
+
+export class PaymentDto {
+  @ApiProperty({ example: '01JEXAMPLE0000000000000000', description: 'our id (ULID)', ...ID })
+  paymentId!: string;
+
+  @ApiProperty({ example: '01JEXAMPLEUSER000000000000', ...ID })
+  userId!: string;
+
+  @ApiProperty({
+    example: 1200,
+    description: 'minor units of the currency',
+    minimum: 1,
+    maximum: MAX_AMOUNT,
+    format: 'int64',
+  })
+  amount!: number;
+
+  @ApiProperty({ example: 'JPY', description: 'ISO 4217 code', minLength: 3, maxLength: 3, pattern: '^[A-Z]{3}$' })
+  currency!: string;
+
+  @ApiProperty({ enum: PAYMENT_STATUSES, description: 'pending until the payment webhook settles it' })
+  status!: PaymentStatus;
+
+  @ApiProperty({
+    example: 'pay_01JEXAMPLE',
+    description: "the payment service's id",
+    maxLength: 64,
+    pattern: '^pay_[A-Za-z0-9_-]+$',
+  })
+  providerPaymentId!: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'the Idempotency-Key the payment was created with',
+    maxLength: 255,
+    pattern: '^[\\x21-\\x7E]+$',
+  })
+  idempotencyKey!: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
+
+  @ApiProperty({ type: String, nullable: true, format: 'date-time', description: 'when it succeeded or failed' })
+  settledAt!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description: 'time of the newest webhook event applied',
+  })
+  lastEventAt!: string | null;
+
+  static from(p: Payment): PaymentDto {
+    return {
+      paymentId: p.id,
+      userId: p.userId,
+      amount: p.amount,
+      currency: p.currency,
+      status: p.status,
+      providerPaymentId: p.providerPaymentId ?? '',
+      idempotencyKey: p.idempotencyKey,
+      createdAt: p.createdAt.toISOString(),
+      updatedAt: p.updatedAt.toISOString(),
+      settledAt: p.settledAt?.toISOString() ?? null,
+      lastEventAt: p.lastEventAt?.toISOString() ?? null,
+    };
+  }
+}
+
+export class CreatePaymentDto {
+  @ApiProperty({
+    example: '01JEXAMPLEUSER000000000000',
+    description: 'an existing user (422 otherwise)',
+    minLength: 1,
+    ...ID,
+  })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(40)
+  userId!: string;
+
+  @ApiProperty({
+    example: 1200,
+    description: 'positive integer in minor units (1200 JPY, 1999 = 19.99 USD)',
+    minimum: 1,
+    maximum: MAX_AMOUNT,
+    format: 'int64',
+  })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_AMOUNT)
+  amount!: number;
+
+  @ApiProperty({
+    example: 'JPY',
+    description: 'ISO 4217 alphabetic code',
+    minLength: 3,
+    maxLength: 3,
+    pattern: '^[A-Z]{3}$',
+  })
+  @IsString()
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code (3 upper-case letters)' })
+  currency!: string;
+}
+
+export class ListPaymentsQuery extends PageQueryDto {
+  @FieldsParam(PAYMENT_FIELDS)
+  fields?: string;
+
+  @SortParam(PAYMENT_SORTABLE)
+  sort?: string;
+
+  @ApiPropertyOptional({ description: 'payments of this user', ...ID })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  userId?: string;
+
+  @ApiPropertyOptional({ enum: PAYMENT_STATUSES })
+  @IsOptional()
+  @IsIn(PAYMENT_STATUSES)
+  status?: PaymentStatus;
+}
+
+export class PaymentFieldsQuery {
+  @FieldsParam(PAYMENT_FIELDS)
+  fields?: string;
+}

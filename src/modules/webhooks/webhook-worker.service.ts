@@ -1,0 +1,223 @@
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig } from '../../config/app.config.js';
+import { newEventId } from './event-id.js';
+import { parseJson } from './verifiers/verifier.js';
+import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
+import type { InboxEvent } from './webhook-handler.decorator.js';
+import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
+import { LeaseLostError, WebhookInbox, type ClaimedEvent, type DueEvent } from './webhook-inbox.service.js';
+import { WebhookMetrics } from './webhook-metrics.js';
+
+const MAX_BACKOFF_MS = 60 * 60 * 1000;
+const SWEEP_BATCH = 500;
+
+/**
+ * The delay before attempt `attempt + 1`: `retryBaseMs`·2^(attempt-1), capped at an hour, with "equal
+ * jitter" (half fixed, half random) so failing events spread out instead of retrying in lockstep.
+ */
+export function backoffMs(attempt: number, retryBaseMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(retryBaseMs * 2 ** Math.max(0, attempt - 1), MAX_BACKOFF_MS);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/**
+ * Processes events: claim (lease) → handler for (source, type) → one transaction with the business update
+ * and the event marked processed → on failure a retry with backoff, then `dead`. The sweeper re-dispatches
+ * what no worker holds, so a crash anywhere between commit and completion loses nothing.
+ */
+@Injectable()
+export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Webhooks');
+  private readonly instance = `${process.pid}@${hostname()}`.slice(0, 30);
+  private readonly settings: AppConfig['webhooks'];
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<void> | null = null;
+  private inFlight = 0;
+  /** Claims this instance won, and missed (another worker had the event, or it was finished): contention. */
+  private readonly claims = { won: 0, missed: 0 };
+  private stopped = false;
+  private lastSweep: { at: Date; redispatched: number; buried: number; error?: string } | null = null;
+
+  constructor(
+    config: ConfigService<AppConfig, true>,
+    private readonly inbox: WebhookInbox,
+    private readonly registry: WebhookHandlerRegistry,
+    private readonly metrics: WebhookMetrics,
+    @Inject(WEBHOOK_QUEUE) private readonly queue: WebhookQueue,
+  ) {
+    this.settings = config.get('webhooks', { infer: true });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const concurrency = this.settings.workerConcurrency;
+    await this.queue.start((eventId) => this.process(eventId), concurrency);
+    if (concurrency === 0) return;
+    // A restart finishes what the previous run left: the first sweep runs now.
+    void this.sweep();
+    this.sweepTimer = setInterval(() => void this.sweep(), this.settings.sweepIntervalMs);
+    this.sweepTimer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.sweeping;
+    await this.queue.close();
+  }
+
+  /** One attempt at one event; a no-op when another worker holds it or it is finished. */
+  async process(eventId: string): Promise<void> {
+    if (this.stopped) return;
+    const owner = `${this.instance}:${newEventId()}`;
+    const { leaseMs, maxAttempts } = this.settings;
+    const claimed = await this.inbox.claim(eventId, owner, leaseMs, maxAttempts);
+    if (!claimed) {
+      this.claims.missed++;
+      return;
+    }
+    this.claims.won++;
+    this.inFlight++;
+    const started = performance.now();
+    const handler = this.registry.get(claimed.source, claimed.type);
+    try {
+      if (handler) {
+        const event = toInboxEvent(claimed);
+        await this.inbox.complete(claimed.id, owner, 'processed', (manager) => handler(event, manager));
+      } else {
+        await this.inbox.complete(claimed.id, owner, 'ignored');
+        this.logger.debug(`webhook event ${claimed.id} (${claimed.source} ${claimed.type}) ignored: no handler`);
+      }
+      const outcome = handler ? 'processed' : 'ignored';
+      this.metrics.processed.inc({ source: claimed.source, type: claimed.type, outcome });
+      this.metrics.handlerDuration.observe({ source: claimed.source, outcome }, (performance.now() - started) / 1000);
+    } catch (error) {
+      this.metrics.handlerDuration.observe(
+        { source: claimed.source, outcome: 'failed' },
+        (performance.now() - started) / 1000,
+      );
+      if (error instanceof LeaseLostError) {
+        this.logger.warn(`webhook event ${claimed.id}: lease expired before the handler finished; nothing committed`);
+        return;
+      }
+      await this.failed(claimed, owner, error);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async failed(event: ClaimedEvent, owner: string, error: unknown): Promise<void> {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const labels = { source: event.source, type: event.type };
+    this.metrics.failed.inc(labels);
+    const dead = event.attempts >= this.settings.maxAttempts;
+    const delay = dead ? 0 : backoffMs(event.attempts, this.settings.retryBaseMs);
+    try {
+      const recorded = await this.inbox.fail(event.id, owner, {
+        status: dead ? 'dead' : 'retrying',
+        availableAt: new Date(Date.now() + delay),
+        error: message,
+      });
+      if (!recorded) return;
+    } catch (recordError) {
+      // The lease expires and the sweeper takes the event again.
+      this.logger.error(`webhook event ${event.id}: could not record the failure: ${(recordError as Error).message}`);
+      return;
+    }
+    if (dead) {
+      this.metrics.dead.inc(labels);
+      this.logger.error(
+        `webhook event ${event.id} (${event.source} ${event.type}) is dead after ${event.attempts} attempts: ${message}`,
+      );
+      return;
+    }
+    this.logger.warn(
+      `webhook event ${event.id} (${event.source} ${event.type}) attempt ${event.attempts} failed, retry in ${delay} ms: ${message}`,
+    );
+    await this.queue
+      .enqueue(event.id, delay, `${event.id}-a${event.attempts + 1}`)
+      .catch((e: Error) =>
+        this.logger.warn(`webhook event ${event.id}: retry not queued (${e.message}); the sweeper will`),
+      );
+  }
+
+  /** Re-dispatches events no worker holds and buries those whose last attempt died with its worker. */
+  sweep(): Promise<void> {
+    if (this.sweeping || this.stopped) return this.sweeping ?? Promise.resolve();
+    this.sweeping = this.sweepOnce().finally(() => {
+      this.sweeping = null;
+    });
+    return this.sweeping;
+  }
+
+  private async sweepOnce(): Promise<void> {
+    const at = new Date();
+    try {
+      const buried = await this.inbox.buryExhausted(this.settings.maxAttempts, at);
+      for (const { id, source, type } of buried) {
+        this.metrics.dead.inc({ source, type });
+        this.logger.error(`webhook event ${id} (${source} ${type}) is dead: its last attempt's lease expired`);
+      }
+      const grace = Math.max(1000, this.settings.sweepIntervalMs);
+      const due = await this.inbox.due(grace, SWEEP_BATCH, at);
+      for (const event of due) await this.queue.enqueue(event.id, 0, sweepKey(event));
+      if (due.length > 0) this.logger.log(`sweeper re-dispatched ${due.length} webhook event(s)`);
+      this.lastSweep = { at, redispatched: due.length, buried: buried.length };
+    } catch (error) {
+      this.lastSweep = { at, redispatched: 0, buried: 0, error: (error as Error).message };
+      this.logger.warn(`webhook sweep failed: ${(error as Error).message}`);
+    }
+  }
+
+  async details(): Promise<Record<string, unknown>> {
+    return {
+      instance: this.instance,
+      inFlight: this.inFlight,
+      claims: { ...this.claims },
+      sqliteLockDepth: this.inbox.lockDepth,
+      lastSweep: this.lastSweep,
+      settings: {
+        maxAttempts: this.settings.maxAttempts,
+        retryBaseMs: this.settings.retryBaseMs,
+        leaseMs: this.settings.leaseMs,
+        sweepIntervalMs: this.settings.sweepIntervalMs,
+        workerConcurrency: this.settings.workerConcurrency,
+      },
+      handlers: this.registry.describe(),
+      queue: await this.queue.details(),
+    };
+  }
+}
+
+/**
+ * The dispatch key of a re-dispatch. A waiting message with the same key absorbs it, so a backlog is not
+ * queued twice; a lease taken over gets a key of its own, because the dead worker's message may still
+ * sit in BullMQ as active (until BullMQ's stalled check) and would absorb it.
+ */
+export function sweepKey(event: DueEvent): string {
+  if (event.status === 'processing') return `${event.id}-l${event.attempts}`;
+  if (event.status === 'retrying') return `${event.id}-a${event.attempts + 1}`;
+  return event.id;
+}
+
+function toInboxEvent(event: ClaimedEvent): InboxEvent {
+  return {
+    eventId: event.id,
+    source: event.source,
+    externalEventId: event.externalEventId,
+    type: event.type,
+    payload: parseJson(event.body)?.value,
+    body: event.body,
+    headers: event.headers,
+    receivedAt: event.receivedAt,
+    attempt: event.attempts,
+  };
+}

@@ -1,0 +1,46 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { DiscoveryModule } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from '../../config/app.config.js';
+import { WebhookEvent } from './entities/webhook-event.entity.js';
+import { BullMqWebhookQueue } from './queue/bullmq.queue.js';
+import { InProcessWebhookQueue } from './queue/in-process.queue.js';
+import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
+import { WebhookEventsController } from './webhook-events.controller.js';
+import { WebhookEventsService } from './webhook-events.service.js';
+import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
+import { WebhookInbox } from './webhook-inbox.service.js';
+import { WebhookMetrics } from './webhook-metrics.js';
+import { WebhookReceiverService } from './webhook-receiver.service.js';
+import { WebhookStatus } from './webhook-status.js';
+import { WebhookWorker } from './webhook-worker.service.js';
+
+/**
+ * Webhook receiving (contract §6): the receiver (mounted by configureApp through registerWebhookIntake),
+ * the inbox, the dispatch queue (in-process, or BullMQ when REDIS_URL is set), the workers and sweeper,
+ * the handler registry (`@WebhookHandler`), inspection and replay.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([WebhookEvent]), DiscoveryModule],
+  controllers: [WebhookEventsController],
+  providers: [
+    {
+      provide: WEBHOOK_QUEUE,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>): Promise<WebhookQueue> | WebhookQueue => {
+        const redis = config.get('redis', { infer: true });
+        return redis.url ? BullMqWebhookQueue.create(redis.url, redis.keyPrefix) : new InProcessWebhookQueue();
+      },
+    },
+    WebhookInbox,
+    WebhookMetrics,
+    WebhookHandlerRegistry,
+    WebhookReceiverService,
+    WebhookWorker,
+    WebhookEventsService,
+    WebhookStatus,
+  ],
+  exports: [WebhookReceiverService],
+})
+export class WebhooksModule {}

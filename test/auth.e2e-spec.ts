@@ -1,0 +1,315 @@
+import { createSecretKey } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { DataSource } from 'typeorm';
+import { ApiClient } from '../src/modules/auth/entities/api-client.entity.js';
+import { SCOPES } from '../src/modules/auth/scopes.js';
+import { hashSecret } from '../src/modules/auth/secret-hash.js';
+import { bearer, createUser, expectProblem, list, type UserBody } from './helpers/http.js';
+import { BOOTSTRAP, startTestApp, type TestApp } from './helpers/test-app.js';
+
+interface TokenBody {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  scope: string;
+}
+
+interface OAuthErrorBody {
+  error: string;
+  error_description?: string;
+}
+
+const ISSUER = 'nest-integration-gateway';
+const AUDIENCE = 'nest-integration-gateway/api';
+const NARROW = { id: 'narrow-client', secret: 'narrow-client-secret-0123456789', scopes: 'users:read' };
+
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+/** RFC 6749 §5.2 error: plain JSON with `error`, never a problem document. */
+function expectOAuthError(
+  res: { status: number; headers: Record<string, string>; text: string },
+  status: number,
+  error: string,
+) {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  const body = JSON.parse(res.text) as OAuthErrorBody & { type?: unknown; title?: unknown };
+  expect(body.error).toBe(error);
+  expect(body.type).toBeUndefined();
+  expect(body.title).toBeUndefined();
+  expect(res.headers['cache-control']).toBe('no-store');
+  return body;
+}
+
+describe('auth (§4 POST /oauth/token, §3 401/403)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const now = new Date();
+    await t.app
+      .get(DataSource)
+      .getRepository(ApiClient)
+      .insert({
+        clientId: NARROW.id,
+        name: 'narrow',
+        secretHash: await hashSecret(NARROW.secret),
+        scopes: NARROW.scopes,
+        createdAt: now,
+        updatedAt: now,
+      });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const usersWith = (token: string) => t.http.get('/api/v1/users').set('authorization', bearer(token));
+
+  describe('POST /oauth/token', () => {
+    it('form body: a Bearer token with every scope of the client, usable on the API', async () => {
+      const res = await t.http
+        .post('/oauth/token')
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_id: BOOTSTRAP.id, client_secret: BOOTSTRAP.secret });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.headers['cache-control']).toBe('no-store');
+      const body = res.body as TokenBody;
+      expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'scope', 'token_type']);
+      expect(body.token_type).toBe('Bearer');
+      expect(body.expires_in).toBe(t.config.auth.tokenTtlS);
+      expect(body.scope.split(' ').sort()).toEqual([...SCOPES].sort());
+      await usersWith(body.access_token).expect(200);
+    });
+
+    it('JSON body works the same', async () => {
+      const res = await t.http
+        .post('/oauth/token')
+        .send({ grant_type: 'client_credentials', client_id: BOOTSTRAP.id, client_secret: BOOTSTRAP.secret });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      await usersWith((res.body as TokenBody).access_token).expect(200);
+    });
+
+    it('HTTP Basic client authentication', async () => {
+      const res = await t.http
+        .post('/oauth/token')
+        .set('authorization', basic(BOOTSTRAP.id, BOOTSTRAP.secret))
+        .type('form')
+        .send({ grant_type: 'client_credentials' });
+      expect(res.status).toBe(200);
+      await usersWith((res.body as TokenBody).access_token).expect(200);
+    });
+
+    it('wrong secret: 401 invalid_client (RFC 6749 body, not a problem)', async () => {
+      const form = await t.http
+        .post('/oauth/token')
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_id: BOOTSTRAP.id, client_secret: 'wrong-secret-0000000000' });
+      expectOAuthError(form, 401, 'invalid_client');
+
+      const viaBasic = await t.http
+        .post('/oauth/token')
+        .set('authorization', basic(BOOTSTRAP.id, 'wrong-secret-0000000000'))
+        .type('form')
+        .send({ grant_type: 'client_credentials' });
+      expectOAuthError(viaBasic, 401, 'invalid_client');
+      // RFC 6749 §5.2: a client that tried Basic gets a Basic challenge.
+      expect(viaBasic.headers['www-authenticate']).toMatch(/^Basic /);
+    });
+
+    it('unknown client and missing credentials: 401 invalid_client', async () => {
+      const unknown = await t.http
+        .post('/oauth/token')
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_id: 'nobody', client_secret: 'whatever-secret-000' });
+      expectOAuthError(unknown, 401, 'invalid_client');
+      const missing = await t.http.post('/oauth/token').type('form').send({ grant_type: 'client_credentials' });
+      expectOAuthError(missing, 401, 'invalid_client');
+    });
+
+    it('malformed Basic credentials: 401 invalid_client, not a server error', async () => {
+      const res = await t.http
+        .post('/oauth/token')
+        .set('authorization', `Basic ${Buffer.from('%zz:%E0%A4%A').toString('base64')}`)
+        .type('form')
+        .send({ grant_type: 'client_credentials' });
+      expectOAuthError(res, 401, 'invalid_client');
+    });
+
+    it('unsupported grant: 400 unsupported_grant_type; no grant: 400 invalid_request', async () => {
+      const password = await t.http
+        .post('/oauth/token')
+        .type('form')
+        .send({ grant_type: 'password', client_id: BOOTSTRAP.id, client_secret: BOOTSTRAP.secret });
+      expectOAuthError(password, 400, 'unsupported_grant_type');
+      const none = await t.http
+        .post('/oauth/token')
+        .type('form')
+        .send({ client_id: BOOTSTRAP.id, client_secret: BOOTSTRAP.secret });
+      expectOAuthError(none, 400, 'invalid_request');
+    });
+
+    it('scope narrows the token: only the listed scopes are granted', async () => {
+      const res = await t.http.post('/oauth/token').type('form').send({
+        grant_type: 'client_credentials',
+        client_id: BOOTSTRAP.id,
+        client_secret: BOOTSTRAP.secret,
+        scope: 'users:read',
+      });
+      expect(res.status).toBe(200);
+      const body = res.body as TokenBody;
+      expect(body.scope).toBe('users:read');
+      await usersWith(body.access_token).expect(200);
+      const write = await t.http
+        .post('/api/v1/users')
+        .set('authorization', bearer(body.access_token))
+        .send({ name: 'Narrow', email: 'narrow@example.com' });
+      expectProblem(write, 403, 'forbidden', '/api/v1/users');
+    });
+
+    it('scope never widens: a scope the client lacks, or an unknown one, is 400 invalid_scope', async () => {
+      const widen = await t.http.post('/oauth/token').type('form').send({
+        grant_type: 'client_credentials',
+        client_id: NARROW.id,
+        client_secret: NARROW.secret,
+        scope: 'users:read users:write',
+      });
+      expectOAuthError(widen, 400, 'invalid_scope');
+      const unknown = await t.http.post('/oauth/token').type('form').send({
+        grant_type: 'client_credentials',
+        client_id: BOOTSTRAP.id,
+        client_secret: BOOTSTRAP.secret,
+        scope: 'users:read superuser',
+      });
+      expectOAuthError(unknown, 400, 'invalid_scope');
+    });
+
+    it('a client without a scope parameter gets exactly its own scopes', async () => {
+      const res = await t.http
+        .post('/oauth/token')
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_id: NARROW.id, client_secret: NARROW.secret });
+      expect(res.status).toBe(200);
+      const body = res.body as TokenBody;
+      expect(body.scope).toBe(NARROW.scopes);
+      await usersWith(body.access_token).expect(200);
+      const write = await t.http
+        .post('/api/v1/users')
+        .set('authorization', bearer(body.access_token))
+        .send({ name: 'Narrow', email: 'narrow2@example.com' });
+      expectProblem(write, 403, 'forbidden');
+    });
+  });
+
+  describe('401 without a valid bearer token', () => {
+    const ROUTES: ['get' | 'post' | 'put' | 'patch' | 'delete', string][] = [
+      ['get', '/api/v1/users'],
+      ['post', '/api/v1/users'],
+      ['get', '/api/v1/users/01ANYUSER00000000000000000'],
+      ['put', '/api/v1/users/01ANYUSER00000000000000000'],
+      ['patch', '/api/v1/users/01ANYUSER00000000000000000'],
+      ['delete', '/api/v1/users/01ANYUSER00000000000000000'],
+      ['get', '/api/v1/users/01ANYUSER00000000000000000/profile'],
+    ];
+
+    it.each(ROUTES)('%s %s without a token: 401 problem with WWW-Authenticate: Bearer', async (method, path) => {
+      const res = await t.http[method](path);
+      expectProblem(res, 401, 'unauthorized', path);
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
+    });
+
+    async function sign(
+      secret: string,
+      claims: { exp?: number; iat?: number; iss?: string; aud?: string } = {},
+    ): Promise<string> {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ scope: SCOPES.join(' ') })
+        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+        .setSubject(BOOTSTRAP.id)
+        .setIssuer(claims.iss ?? ISSUER)
+        .setAudience(claims.aud ?? AUDIENCE)
+        .setIssuedAt(claims.iat ?? now)
+        .setExpirationTime(claims.exp ?? now + 600)
+        .sign(createSecretKey(Buffer.from(secret, 'utf8')));
+    }
+
+    async function expectRejected(authorization: string) {
+      const res = await t.http.get('/api/v1/users').set('authorization', authorization);
+      expectProblem(res, 401, 'unauthorized', '/api/v1/users');
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
+      return res;
+    }
+
+    it('a self-made token with the right key and claims is accepted (control for the cases below)', async () => {
+      await usersWith(await sign(t.config.auth.jwtSecret)).expect(200);
+    });
+
+    it('a garbage, empty or non-Bearer credential: 401', async () => {
+      const res = await expectRejected('Bearer not-a-jwt');
+      expect(res.headers['www-authenticate']).toContain('invalid_token');
+      await expectRejected('Bearer ');
+      await expectRejected(basic(BOOTSTRAP.id, BOOTSTRAP.secret));
+    });
+
+    it('an expired token: 401 invalid_token', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const res = await expectRejected(
+        bearer(await sign(t.config.auth.jwtSecret, { iat: now - 7200, exp: now - 3600 })),
+      );
+      expect(res.headers['www-authenticate']).toContain('invalid_token');
+    });
+
+    it('a token signed with another key: 401', async () => {
+      await expectRejected(bearer(await sign('some-other-secret-of-at-least-32-characters!')));
+    });
+
+    it('a token for another issuer or audience: 401', async () => {
+      await expectRejected(bearer(await sign(t.config.auth.jwtSecret, { iss: 'someone-else' })));
+      await expectRejected(bearer(await sign(t.config.auth.jwtSecret, { aud: 'another-api' })));
+    });
+
+    it('an unsigned (alg none) token: 401', async () => {
+      const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const now = Math.floor(Date.now() / 1000);
+      const unsigned = `${enc({ alg: 'none', typ: 'JWT' })}.${enc({
+        sub: BOOTSTRAP.id,
+        scope: SCOPES.join(' '),
+        iss: ISSUER,
+        aud: AUDIENCE,
+        iat: now,
+        exp: now + 600,
+      })}.`;
+      await expectRejected(bearer(unsigned));
+    });
+  });
+
+  describe('403 for a token without the scope', () => {
+    it('users:read cannot write; users:write cannot read', async () => {
+      const readOnly = bearer(await t.token(['users:read']));
+      const writeOnly = bearer(await t.token(['users:write']));
+      const user = await createUser(t, await t.token(), 'Scoped', 'scoped@example.com');
+      const path = `/api/v1/users/${user.userId}`;
+
+      const attempts = [
+        t.http.post('/api/v1/users').set('authorization', readOnly).send({ name: 'X', email: 'x@example.com' }),
+        t.http.put(path).set('authorization', readOnly).send({ name: 'X', email: 'x@example.com' }),
+        t.http.patch(path).set('authorization', readOnly).send({ name: 'X' }),
+        t.http.delete(path).set('authorization', readOnly),
+        t.http.get('/api/v1/users').set('authorization', writeOnly),
+        t.http.get(path).set('authorization', writeOnly),
+        t.http.get(`${path}/profile`).set('authorization', writeOnly),
+      ];
+      for (const res of await Promise.all(attempts)) {
+        const problem = expectProblem(res, 403, 'forbidden');
+        expect(problem.detail).toMatch(/users:(read|write)/);
+      }
+      // Nothing was written by the refused calls.
+      const created = await t.http.get('/api/v1/users?email=x%40example.com').set('authorization', readOnly);
+      expect(list<UserBody>(created).total).toBe(0);
+      const kept = await t.http.get(path).set('authorization', readOnly).expect(200);
+      expect((kept.body as { data: UserBody }).data).toEqual(user);
+    });
+  });
+});

@@ -1,0 +1,190 @@
+import { performance } from 'node:perf_hooks';
+import { UpstreamException } from '../../src/modules/integrations/gateway/upstream-errors.js';
+import { ApiKeyAuth } from '../../src/modules/integrations/gateway/auth-strategies.js';
+import { delay, gaps, json, startUpstream, type FakeUpstream } from './fake-upstream.js';
+import { GeocodeDto, TOKYO, closeGateways, failure, makeGateway } from './fixtures.js';
+
+const BASE = 40;
+
+describe('gateway retries against a real upstream', () => {
+  let upstream: FakeUpstream;
+  beforeEach(async () => {
+    upstream = await startUpstream((_req, res) => json(res, 200, TOKYO));
+  });
+  afterEach(async () => {
+    closeGateways();
+    await upstream.close();
+  });
+
+  it('retries 5xx after base × 1, 2, 4', async () => {
+    upstream.handler = (_req, res) => (upstream.count() <= 3 ? json(res, 500, {}) : json(res, 200, TOKYO));
+    const gw = makeGateway([upstream.url], { policy: { retryBaseDelayMs: BASE } });
+    // The waits the gateway decided on, exactly; the gaps the upstream saw are those waits plus the
+    // round trips, which a loaded machine stretches without bound, so they are bounded from below only.
+    const decided: number[] = [];
+    const retry = gw['retry'];
+    const decide = retry.decide.bind(retry);
+    retry.decide = (error, retriesSoFar) => {
+      const decision = decide(error, retriesSoFar);
+      if (decision.retry) decided.push(decision.delayMs);
+      return decision;
+    };
+    const res = await gw.request({ method: 'GET', path: '/v1/geocode', responseType: GeocodeDto });
+    expect(res.attempts).toBe(4);
+    expect(decided).toEqual([BASE, 2 * BASE, 4 * BASE]);
+    const seen = gaps(upstream.requests);
+    expect(seen).toHaveLength(3);
+    decided.forEach((wait, i) => expect(seen[i]).toBeGreaterThanOrEqual(wait - 2));
+  });
+
+  it('stops after RETRY_MAX retries with a 502 naming the integration', async () => {
+    upstream.handler = (_req, res) => json(res, 503, { error: 'down' });
+    const gw = makeGateway([upstream.url], { policy: { retryBaseDelayMs: 5, retryMax: 3 } });
+    const error = (await failure(() => gw.request({ method: 'GET', path: '/v1/geocode' }))) as UpstreamException;
+    expect(upstream.count()).toBe(4);
+    expect(error.problem).toMatchObject({
+      status: 502,
+      type: 'upstream-error',
+      extensions: { integration: 'maps' },
+      params: { integration: 'maps', reason: 'HTTP 503 after 4 attempts' },
+    });
+    expect(error).toMatchObject({ reason: 'retries-exhausted', upstreamStatus: 503, attempts: 4 });
+  });
+
+  it('retries a dropped connection and a read timeout', async () => {
+    upstream.handler = async (_req, res) => {
+      const n = upstream.count();
+      if (n === 1) return void res.socket?.destroy();
+      if (n === 2) await delay(300);
+      json(res, 200, TOKYO);
+    };
+    const gw = makeGateway([upstream.url], { policy: { retryBaseDelayMs: 5, readTimeoutMs: 100 } });
+    const res = await gw.request({ method: 'GET', path: '/v1/geocode', responseType: GeocodeDto });
+    expect(res.attempts).toBe(3);
+    expect(upstream.count()).toBe(3);
+  });
+
+  it('waits what Retry-After says in seconds on a 429', async () => {
+    upstream.handler = (_req, res) =>
+      upstream.count() === 1 ? json(res, 429, {}, { 'Retry-After': '1' }) : json(res, 200, TOKYO);
+    const gw = makeGateway([upstream.url], { policy: { retryBaseDelayMs: BASE } });
+    await gw.request({ method: 'GET', path: '/v1/geocode' });
+    const [gap] = gaps(upstream.requests);
+    expect(gap).toBeGreaterThanOrEqual(995);
+    expect(gap).toBeLessThan(1300);
+  });
+
+  it('waits until the HTTP-date Retry-After gives on a 429', async () => {
+    let until = 0;
+    upstream.handler = (_req, res) => {
+      if (upstream.count() > 1) return json(res, 200, TOKYO);
+      const date = new Date(Date.now() + 2000).toUTCString(); // whole seconds: 1-2 s from now
+      until = performance.now() + (Date.parse(date) - Date.now());
+      json(res, 429, {}, { 'Retry-After': date });
+    };
+    const gw = makeGateway([upstream.url], { policy: { retryBaseDelayMs: BASE } });
+    await gw.request({ method: 'GET', path: '/v1/geocode' });
+    expect(upstream.count()).toBe(2);
+    const second = upstream.requests[1].at;
+    expect(second).toBeGreaterThanOrEqual(until - 20);
+    expect(second).toBeLessThan(until + 300);
+    expect(second - upstream.requests[0].at).toBeGreaterThan(900);
+  });
+
+  it('fails fast with 503 + Retry-After when Retry-After is past the deadline', async () => {
+    upstream.handler = (_req, res) => json(res, 429, {}, { 'Retry-After': '120' });
+    const gw = makeGateway([upstream.url], { policy: { totalTimeoutMs: 2000 } });
+    const started = performance.now();
+    const error = (await failure(() => gw.request({ method: 'GET', path: '/v1/geocode' }))) as UpstreamException;
+    expect(performance.now() - started).toBeLessThan(300);
+    expect(upstream.count()).toBe(1);
+    expect(error.problem).toMatchObject({
+      status: 503,
+      headers: { 'Retry-After': '120' },
+      extensions: { integration: 'maps' },
+    });
+  });
+
+  it('a 429 pauses every call to the service until its Retry-After', async () => {
+    upstream.handler = (req, res) =>
+      req.path === '/first' && upstream.count('/first') === 1
+        ? json(res, 429, {}, { 'Retry-After': '1' })
+        : json(res, 200, TOKYO);
+    const gw = makeGateway([upstream.url]);
+    const first = gw.request({ method: 'GET', path: '/first' });
+    await delay(100);
+    const second = gw.request({ method: 'GET', path: '/second' });
+    await Promise.all([first, second]);
+    const paused = upstream.requests[0].at;
+    const secondAt = upstream.requests.find((r) => r.path === '/second')?.at ?? 0;
+    expect(secondAt - paused).toBeGreaterThanOrEqual(990);
+  });
+
+  it.each([400, 401, 403, 404, 409, 422])('never retries a %i and exposes the status', async (status) => {
+    upstream.handler = (_req, res) => json(res, status, { error: 'no' });
+    const gw = makeGateway([upstream.url], { auth: new ApiKeyAuth('k') });
+    const error = (await failure(() => gw.request({ method: 'GET', path: '/v1/geocode' }))) as UpstreamException;
+    expect(upstream.count()).toBe(1);
+    expect(error).toBeInstanceOf(UpstreamException);
+    expect(error.getStatus()).toBe(502);
+    expect(error).toMatchObject({ upstreamStatus: status, upstreamBody: { error: 'no' }, attempts: 1 });
+  });
+
+  it('one deadline spans every attempt and wait: 504 when it passes', async () => {
+    upstream.handler = async (_req, res) => {
+      await delay(1000);
+      json(res, 200, TOKYO);
+    };
+    // Attempts time out at 60 ms and back off 30, 60 ms: the third attempt is cut by the 250 ms deadline.
+    const gw = makeGateway([upstream.url], {
+      policy: { readTimeoutMs: 60, retryBaseDelayMs: 30, totalTimeoutMs: 250 },
+    });
+    const started = performance.now();
+    const error = (await failure(() => gw.request({ method: 'GET', path: '/v1/geocode' }))) as UpstreamException;
+    const elapsed = performance.now() - started;
+    expect(error.problem).toMatchObject({ status: 504, type: 'upstream-timeout', extensions: { integration: 'maps' } });
+    expect(elapsed).toBeGreaterThanOrEqual(245);
+    expect(elapsed).toBeLessThan(400);
+    expect(upstream.count()).toBe(3);
+  });
+
+  it('an upstream that never answers is cut at the deadline, not the read timeout', async () => {
+    upstream.handler = () => undefined;
+    const gw = makeGateway([upstream.url], { policy: { readTimeoutMs: 10_000, totalTimeoutMs: 150 } });
+    const started = performance.now();
+    const error = (await failure(() => gw.request({ method: 'GET', path: '/v1/geocode' }))) as UpstreamException;
+    expect(error.getStatus()).toBe(504);
+    expect(performance.now() - started).toBeLessThan(400);
+  });
+
+  it('a retried POST carries the same Idempotency-Key and body', async () => {
+    upstream.handler = (_req, res) =>
+      upstream.count() < 3 ? json(res, 503, {}) : json(res, 201, { id: 'pay_1', status: 'pending' });
+    const gw = makeGateway([upstream.url], { policy: { retryBaseDelayMs: 5 } });
+    const body = { amount: 1200, currency: 'JPY', reference: 'r-1' };
+    const res = await gw.request({ method: 'POST', path: '/v1/payments', body });
+    expect(res.status).toBe(201);
+    const keys = upstream.requests.map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(3);
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toBeTruthy();
+    expect(upstream.requests.map((r) => JSON.parse(r.body) as unknown)).toEqual([body, body, body]);
+  });
+
+  it('the retry budget limits attempts when everything fails', async () => {
+    upstream.handler = (_req, res) => json(res, 500, {});
+    const gw = makeGateway([upstream.url], {
+      policy: { retryBaseDelayMs: 2, retryMax: 3 },
+      retryBudget: { ratio: 0.2, minPerSecond: 0, windowMs: 10_000 },
+    });
+    const errors: UpstreamException[] = [];
+    for (let i = 0; i < 30; i++) {
+      errors.push((await failure(() => gw.request({ method: 'GET', path: '/v1/geocode' }))) as UpstreamException);
+    }
+    // Without the budget: 30 × 4 = 120 attempts. With it: 30 calls + at most 20 % retries.
+    expect(upstream.count()).toBeGreaterThanOrEqual(30);
+    expect(upstream.count()).toBeLessThanOrEqual(36);
+    expect(errors.filter((e) => e.reason === 'retry-budget').length).toBeGreaterThan(20);
+    expect(gw.snapshot().retryBudget.denied).toBeGreaterThan(20);
+  });
+});

@@ -1,0 +1,132 @@
+import { DEV_SECRETS } from '../../src/config/env.schema.js';
+import { startWithSandbox, type SandboxedApp } from '../support/integrations.js';
+
+interface Envelope<T> {
+  data: T;
+  total?: number;
+}
+interface Payment {
+  paymentId: string;
+  status: string;
+  userId: string;
+}
+interface WebhookEventView {
+  eventId: string;
+  type: string;
+  status: string;
+  attempts: number;
+  processedAt: string | null;
+}
+interface EmailView {
+  messageId: string;
+  to: string;
+  subject: string;
+}
+
+/** The contract's whole payment flow: API → payment service → signed webhook → worker → email. */
+describe('payment settled by its webhook, user emailed once (sandbox end to end)', () => {
+  let s: SandboxedApp;
+  let auth: { authorization: string };
+  let appUrl = '';
+
+  beforeAll(async () => {
+    s = await startWithSandbox(
+      { WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_SWEEP_INTERVAL_MS: '200' },
+      {
+        settleDelayMs: 50,
+        webhook: {
+          url: () => `${appUrl}/api/v1/webhooks/payment-service`,
+          secret: DEV_SECRETS.WEBHOOK_PAYMENT_SERVICE_SECRETS,
+          retryBaseMs: 50,
+        },
+      },
+    );
+    await s.t.app.listen(0, '127.0.0.1');
+    appUrl = (await s.t.app.getUrl()).replace('[::1]', '127.0.0.1');
+    auth = { authorization: `Bearer ${await s.t.token()}` };
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  const get = async <T>(path: string): Promise<Envelope<T>> => {
+    const res = await s.t.http.get(path).set(auth);
+    expect(res.status).toBe(200);
+    return res.body as Envelope<T>;
+  };
+
+  async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const value = await fn();
+      if (value !== undefined) return value;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  async function pay(amount: number, email: string): Promise<{ payment: Payment; email: string }> {
+    const user = await s.t.http.post('/api/v1/users').set(auth).send({ name: 'Payer', email }).expect(201);
+    const created = await s.t.http
+      .post('/api/v1/payments')
+      .set(auth)
+      .send({ userId: user.body.data.userId, amount, currency: 'JPY' })
+      .expect(201);
+    expect(created.body.data.status).toBe('pending');
+    return { payment: created.body.data as Payment, email };
+  }
+
+  const emailsTo = async (to: string) =>
+    (await get<EmailView[]>('/api/v1/email-messages?limit=100')).data.filter((m) => m.to === to);
+
+  it('settles a payment as succeeded through the signed webhook and emails the user once', async () => {
+    const { payment, email } = await pay(1200, 'flow-ok@example.com');
+    const settled = await until('payment succeeded', async () => {
+      const p = (await get<Payment>(`/api/v1/payments/${payment.paymentId}`)).data;
+      return p.status === 'pending' ? undefined : p;
+    });
+    expect(settled.status).toBe('succeeded');
+    const event = await until('event processed', async () => {
+      const events = (
+        await get<WebhookEventView[]>('/api/v1/webhook-events?source=payment-service&type=payment.succeeded')
+      ).data;
+      return events.find((e) => e.status === 'processed');
+    });
+    expect(event.attempts).toBe(1);
+    const mails = await until('email recorded', async () => {
+      const m = await emailsTo(email);
+      return m.length > 0 ? m : undefined;
+    });
+    expect(mails).toHaveLength(1);
+    expect(mails[0].subject).toContain(payment.paymentId);
+
+    // A replay runs the handler again: the payment stays settled and no second email goes out.
+    const emailCalls = s.stats().services.email.a.requests + s.stats().services.email.b.requests;
+    await s.t.http
+      .post(`/api/v1/webhook-events/${event.eventId}/replay`)
+      .set(auth)
+      .expect((r) => expect([200, 202]).toContain(r.status));
+    await until('replay processed', async () => {
+      const e = (await get<WebhookEventView>(`/api/v1/webhook-events/${event.eventId}`)).data;
+      return e.status === 'processed' && e.processedAt !== event.processedAt ? e : undefined;
+    });
+    expect(await emailsTo(email)).toHaveLength(1);
+    expect(s.stats().services.email.a.requests + s.stats().services.email.b.requests).toBe(emailCalls);
+    expect((await get<Payment>(`/api/v1/payments/${payment.paymentId}`)).data.status).toBe('succeeded');
+  });
+
+  it('settles a payment as failed (amount ending in 13) and says so by email', async () => {
+    const { payment, email } = await pay(1213, 'flow-failed@example.com');
+    const settled = await until('payment settled', async () => {
+      const p = (await get<Payment>(`/api/v1/payments/${payment.paymentId}`)).data;
+      return p.status === 'pending' ? undefined : p;
+    });
+    expect(settled.status).toBe('failed');
+    const mails = await until('email recorded', async () => {
+      const m = await emailsTo(email);
+      return m.length > 0 ? m : undefined;
+    });
+    expect(mails).toHaveLength(1);
+    expect(mails[0].subject).toMatch(/failed/);
+  });
+});
