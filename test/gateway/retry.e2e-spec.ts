@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { UpstreamException } from '../../src/modules/integrations/gateway/upstream-errors.js';
 import { ApiKeyAuth } from '../../src/modules/integrations/gateway/auth-strategies.js';
-import { delay, gaps, json, startUpstream, type FakeUpstream } from './fake-upstream.js';
+import { delay, gaps, json, MemoryLogger, startUpstream, type FakeUpstream } from './fake-upstream.js';
 import { GeocodeDto, TOKYO, closeGateways, failure, makeGateway } from './fixtures.js';
 
 const BASE = 40;
@@ -157,18 +157,25 @@ describe('gateway retries against a real upstream', () => {
     expect(performance.now() - started).toBeLessThan(400);
   });
 
-  it('a retried POST carries the same Idempotency-Key and body', async () => {
+  it('a retried POST carries the same Idempotency-Key, body and request id', async () => {
     upstream.handler = (_req, res) =>
       upstream.count() < 3 ? json(res, 503, {}) : json(res, 201, { id: 'pay_1', status: 'pending' });
-    const gw = makeGateway([upstream.url], { policy: { retryBaseDelayMs: 5 } });
+    const logger = new MemoryLogger();
+    const gw = makeGateway([upstream.url], { policy: { retryBaseDelayMs: 5 }, logger });
     const body = { amount: 1200, currency: 'JPY', reference: 'r-1' };
-    const res = await gw.request({ method: 'POST', path: '/v1/payments', body });
+    const res = await gw.request({ method: 'POST', path: '/v1/payments', body, requestId: 'req_abc' });
     expect(res.status).toBe(201);
     const keys = upstream.requests.map((r) => r.headers['idempotency-key']);
     expect(keys).toHaveLength(3);
     expect(new Set(keys).size).toBe(1);
     expect(keys[0]).toBeTruthy();
     expect(upstream.requests.map((r) => JSON.parse(r.body) as unknown)).toEqual([body, body, body]);
+    expect(upstream.requests.map((r) => r.headers['x-request-id'])).toEqual(['req_abc', 'req_abc', 'req_abc']);
+    expect(logger.attempts().map((a) => [a.attempt, a.requestId])).toEqual([
+      [1, 'req_abc'],
+      [2, 'req_abc'],
+      [3, 'req_abc'],
+    ]);
   });
 
   it('the retry budget limits attempts when everything fails', async () => {

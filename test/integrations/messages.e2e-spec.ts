@@ -51,6 +51,7 @@ describe('email and SMS messages (§4, §5 email over API key, SMS over HTTP Bas
       const res = await s.t.http
         .post('/api/v1/email-messages')
         .set('authorization', bearer(token))
+        .set('x-request-id', 'support-case-4711')
         .send({ to: 'yamada@example.com', subject: 'お支払いが完了しました', text: 'ご利用ありがとうございます。' });
       expect(res.status).toBe(201);
       const message = envelope<EmailBody>(res).data;
@@ -64,7 +65,13 @@ describe('email and SMS messages (§4, §5 email over API key, SMS over HTTP Bas
       expect(message.providerMessageId).toMatch(/^msg_/);
       expect(message.createdAt).toMatch(ISO_UTC);
       expect(await outbox()).toContainEqual(
-        expect.objectContaining({ service: 'email', id: message.providerMessageId, to: 'yamada@example.com' }),
+        expect.objectContaining({
+          service: 'email',
+          id: message.providerMessageId,
+          to: 'yamada@example.com',
+          // The caller's request id reached the provider, so one id follows the request across services.
+          requestId: 'support-case-4711',
+        }),
       );
 
       const got = await s.t.http.get(res.headers.location).set('authorization', bearer(token)).expect(200);
@@ -151,7 +158,12 @@ describe('email and SMS messages (§4, §5 email over API key, SMS over HTTP Bas
       expect(message).toMatchObject({ status: 'queued', to: '+819012345678', body: '認証コード: 123456' });
       expect(message.providerMessageId).toMatch(/^sms_/);
       expect(await outbox()).toContainEqual(
-        expect.objectContaining({ service: 'sms', id: message.providerMessageId, body: '認証コード: 123456' }),
+        expect.objectContaining({
+          service: 'sms',
+          id: message.providerMessageId,
+          body: '認証コード: 123456',
+          requestId: res.headers['x-request-id'],
+        }),
       );
       const got = await s.t.http.get(res.headers.location).set('authorization', bearer(token)).expect(200);
       expect(envelope<SmsBody>(got).data).toEqual(message);

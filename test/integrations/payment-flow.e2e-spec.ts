@@ -99,6 +99,9 @@ describe('payment settled by its webhook, user emailed once (sandbox end to end)
     });
     expect(mails).toHaveLength(1);
     expect(mails[0].subject).toContain(payment.paymentId);
+    // The email service saw the webhook event's id as the request id: the notification is traceable.
+    const sent = (await (await fetch(`${s.url}/_outbox`)).json()) as Array<{ to: string; requestId: string | null }>;
+    expect(sent.filter((m) => m.to === email).map((m) => m.requestId)).toEqual([event.eventId]);
 
     // A replay runs the handler again: the payment stays settled and no second email goes out.
     const emailCalls = s.stats().services.email.a.requests + s.stats().services.email.b.requests;

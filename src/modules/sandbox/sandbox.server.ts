@@ -52,6 +52,8 @@ export interface OutboxMessage {
   subject?: string;
   text?: string;
   body?: string;
+  /** The caller's `X-Request-Id`, as real providers show it to correlate support cases. */
+  requestId: string | null;
   receivedAt: string;
 }
 
@@ -567,7 +569,16 @@ export function createSandboxServer(input: SandboxOptions): SandboxServer {
       if (replayedMessage('email', request, reply)) return reply;
       const id = `msg_${ulid()}`;
       acceptMessage('email', request, id);
-      recordOutbox({ service: 'email', instance, id, to, subject, text, receivedAt: new Date().toISOString() });
+      recordOutbox({
+        service: 'email',
+        instance,
+        id,
+        to,
+        subject,
+        text,
+        requestId: header(request, 'x-request-id') ?? null,
+        receivedAt: new Date().toISOString(),
+      });
       return reply.code(202).send({ id, status: 'queued' });
     });
   }
@@ -595,7 +606,15 @@ export function createSandboxServer(input: SandboxOptions): SandboxServer {
       if (replayedMessage('sms', request, reply)) return reply;
       const id = `sms_${ulid()}`;
       acceptMessage('sms', request, id);
-      recordOutbox({ service: 'sms', instance, id, to, body: text, receivedAt: new Date().toISOString() });
+      recordOutbox({
+        service: 'sms',
+        instance,
+        id,
+        to,
+        body: text,
+        requestId: header(request, 'x-request-id') ?? null,
+        receivedAt: new Date().toISOString(),
+      });
       return reply.code(202).send({ id, status: 'queued' });
     });
   }

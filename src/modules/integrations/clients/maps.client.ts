@@ -29,13 +29,18 @@ export class MapsClient {
    * `GET /v1/geocode?address=`; `cacheKey` names the answer in the cache (the caller decides
    * which spellings are the same address). Resolves null when the service knows no such address.
    */
-  async geocode(address: string, cacheKey: string): Promise<{ result: ProviderGeocode; cached: boolean } | null> {
+  async geocode(
+    address: string,
+    cacheKey: string,
+    requestId?: string,
+  ): Promise<{ result: ProviderGeocode; cached: boolean } | null> {
     try {
       const res = await this.integrations.gateway('maps').request({
         method: 'GET',
         path: '/v1/geocode',
         query: { address },
         cacheKey,
+        requestId,
         responseType: ProviderGeocode,
       });
       return { result: res.data, cached: res.cached };

@@ -20,12 +20,17 @@ export class ProviderMessage {
 export class EmailClient {
   constructor(private readonly integrations: IntegrationsRegistry) {}
 
-  async send(message: { to: string; subject: string; text: string }, idempotencyKey: string): Promise<ProviderMessage> {
+  async send(
+    message: { to: string; subject: string; text: string },
+    idempotencyKey: string,
+    requestId?: string,
+  ): Promise<ProviderMessage> {
     const res = await this.integrations.gateway('email').request({
       method: 'POST',
       path: '/v1/messages',
       body: message,
       idempotencyKey,
+      requestId,
       responseType: ProviderMessage,
     });
     return res.data;
@@ -37,12 +42,17 @@ export class EmailClient {
 export class SmsClient {
   constructor(private readonly integrations: IntegrationsRegistry) {}
 
-  async send(message: { to: string; body: string }, idempotencyKey: string): Promise<ProviderMessage> {
+  async send(
+    message: { to: string; body: string },
+    idempotencyKey: string,
+    requestId?: string,
+  ): Promise<ProviderMessage> {
     const res = await this.integrations.gateway('sms').request({
       method: 'POST',
       path: '/v1/messages',
       body: message,
       idempotencyKey,
+      requestId,
       responseType: ProviderMessage,
     });
     return res.data;

@@ -39,12 +39,17 @@ export class PaymentClient {
   constructor(private readonly integrations: IntegrationsRegistry) {}
 
   /** `POST /v1/payments`; `idempotencyKey` goes on every attempt, so a retried POST pays once. */
-  async createPayment(input: CreateProviderPayment, idempotencyKey: string): Promise<ProviderPayment> {
+  async createPayment(
+    input: CreateProviderPayment,
+    idempotencyKey: string,
+    requestId?: string,
+  ): Promise<ProviderPayment> {
     const res = await this.integrations.gateway('payment').request({
       method: 'POST',
       path: '/v1/payments',
       body: input,
       idempotencyKey,
+      requestId,
       responseType: ProviderPayment,
     });
     return res.data;

@@ -98,6 +98,8 @@ export interface GatewayRequest {
   headers?: Record<string, string>;
   /** Sent as `Idempotency-Key` on every attempt; generated for a POST that has none. */
   idempotencyKey?: string;
+  /** The id of the request (or event) this call serves: sent as `X-Request-Id`, logged on every attempt. */
+  requestId?: string;
   /** Look the answer up in the cache first and store a validated success (GET-like lookups only). */
   cacheKey?: string;
   cacheTtlMs?: number;
@@ -406,6 +408,7 @@ export class ServiceGateway {
       this.metrics?.attempt(inst.url, outcome, ms / 1000);
       const line = {
         integration: this.name,
+        requestId: req.requestId,
         instance: inst.url,
         attempt: s.attempts,
         outcome,
@@ -447,6 +450,7 @@ export class ServiceGateway {
     const headers: Record<string, string> = { Accept: 'application/json', ...req.headers };
     const key = req.idempotencyKey ?? (req.method === 'POST' ? randomUUID() : undefined);
     if (key !== undefined) headers['Idempotency-Key'] = key;
+    if (req.requestId !== undefined) headers['X-Request-Id'] = req.requestId;
     return headers;
   }
 

@@ -1,3 +1,4 @@
+import { RequestId } from '../../../common/http/request-id.decorator.js';
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Problems } from '../../../common/http/problem.js';
@@ -21,13 +22,13 @@ export class GeocodeController {
   @ApiEnvelope(GeocodeDto)
   @ApiProblemResponses(404)
   @ApiUpstreamProblems()
-  geocode(@Query() query: GeocodeQuery): Promise<GeocodeDto> {
+  geocode(@Query() query: GeocodeQuery, @RequestId() requestId: string): Promise<GeocodeDto> {
     // The validation pipe skips an empty query string (every other query DTO is all optional).
     if (query.address === undefined) {
       throw Problems.badRequest('address should not be empty', [
         { field: 'address', message: 'address should not be empty', code: 'isNotEmpty' },
       ]);
     }
-    return this.geocoder.geocode(query.address);
+    return this.geocoder.geocode(query.address, requestId);
   }
 }

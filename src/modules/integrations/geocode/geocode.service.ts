@@ -17,11 +17,11 @@ export function normaliseAddress(address: string): string {
 export class GeocodeService {
   constructor(private readonly maps: MapsClient) {}
 
-  async geocode(address: string): Promise<GeocodeDto> {
+  async geocode(address: string, requestId?: string): Promise<GeocodeDto> {
     const query = normaliseAddress(address);
     // Hashed, so cache keys (Redis key names) carry no address.
     const cacheKey = `geocode:${createHash('sha256').update(query).digest('base64url')}`;
-    const found = await this.maps.geocode(query, cacheKey);
+    const found = await this.maps.geocode(query, cacheKey, requestId);
     if (!found)
       throw new ProblemException({ type: 'address-not-found', status: 404, extensions: { integration: 'maps' } });
     return { query, address: found.result.address, lat: found.result.lat, lng: found.result.lng };

@@ -1,3 +1,4 @@
+import { RequestId } from '../../../common/http/request-id.decorator.js';
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Page } from '../../../common/http/list-query.js';
@@ -37,8 +38,8 @@ export class EmailMessagesController {
   })
   @ApiProblemResponses(413, 415)
   @ApiUpstreamProblems()
-  async send(@Body() body: CreateEmailMessageDto): Promise<Created<EmailMessageDto>> {
-    const message = await this.messages.send(body);
+  async send(@Body() body: CreateEmailMessageDto, @RequestId() requestId: string): Promise<Created<EmailMessageDto>> {
+    const message = await this.messages.send(body, { requestId });
     return new Created(message, `/api/v1/email-messages/${message.messageId}`);
   }
 

@@ -29,7 +29,7 @@ export class EmailMessagesService {
   /** Hands the email to the email service, then records it (see RecordedMessages.send). */
   send(input: EmailInput, options: SendOptions = {}): Promise<EmailMessageDto> {
     const content = { to: input.to, subject: input.subject, text: input.text };
-    return this.recorded.send(content, options, (message, key) => this.client.send(message, key));
+    return this.recorded.send(content, options, (message, key) => this.client.send(message, key, options.requestId));
   }
 
   list(query: ListEmailMessagesQuery): Promise<Page<EmailMessageDto>> {

@@ -14,6 +14,8 @@ export interface SendOptions {
   idempotencyKey?: string;
   /** Record the message in the caller's transaction (a webhook handler's). */
   manager?: EntityManager;
+  /** The id of the request or event this message serves, passed on to the provider. */
+  requestId?: string;
 }
 
 /** The columns every recorded message (email, SMS) has besides its content. */

@@ -1,3 +1,4 @@
+import { RequestId } from '../../../common/http/request-id.decorator.js';
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Page } from '../../../common/http/list-query.js';
@@ -37,8 +38,8 @@ export class SmsMessagesController {
   })
   @ApiProblemResponses(413, 415)
   @ApiUpstreamProblems()
-  async send(@Body() body: CreateSmsMessageDto): Promise<Created<SmsMessageDto>> {
-    const message = await this.messages.send(body);
+  async send(@Body() body: CreateSmsMessageDto, @RequestId() requestId: string): Promise<Created<SmsMessageDto>> {
+    const message = await this.messages.send(body, { requestId });
     return new Created(message, `/api/v1/sms-messages/${message.messageId}`);
   }
 

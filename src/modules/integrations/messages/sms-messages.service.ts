@@ -26,7 +26,7 @@ export class SmsMessagesService {
   /** Hands the text to the SMS service, then records it (see RecordedMessages.send). */
   send(input: SmsInput, options: SendOptions = {}): Promise<SmsMessageDto> {
     return this.recorded.send({ to: input.to, body: input.body }, options, (message, key) =>
-      this.client.send(message, key),
+      this.client.send(message, key, options.requestId),
     );
   }
 

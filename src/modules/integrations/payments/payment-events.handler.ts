@@ -68,7 +68,7 @@ export class PaymentEventsHandler {
             ? `Your payment of ${amount} (${payment.paymentId}) has completed.`
             : `Your payment of ${amount} (${payment.paymentId}) could not be completed.`,
       },
-      { idempotencyKey: `webhook:${event.eventId}`, manager },
+      { idempotencyKey: `webhook:${event.eventId}`, manager, requestId: event.eventId },
     );
   }
 }

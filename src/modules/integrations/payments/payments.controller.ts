@@ -1,3 +1,4 @@
+import { RequestId } from '../../../common/http/request-id.decorator.js';
 import { Body, Controller, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -58,9 +59,10 @@ export class PaymentsController {
     @Body() body: CreatePaymentDto,
     @ClientId() clientId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @RequestId() requestId: string,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<Created<PaymentDto> | PaymentDto> {
-    const { payment, replayed } = await this.payments.create(body, { clientId, idempotencyKey });
+    const { payment, replayed } = await this.payments.create(body, { clientId, idempotencyKey, requestId });
     const location = `/api/v1/payments/${payment.paymentId}`;
     if (!replayed) return new Created(payment, location);
     reply.code(200).header('idempotent-replayed', 'true').header('content-location', location);

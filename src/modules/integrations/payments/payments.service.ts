@@ -26,6 +26,8 @@ export interface CreatePaymentOptions {
   /** The API client asking; its idempotency keys are its own. */
   clientId: string;
   idempotencyKey?: string;
+  /** The API request's id, passed on to the payment service. */
+  requestId?: string;
 }
 
 export interface CreatePaymentResult {
@@ -92,7 +94,7 @@ export class PaymentsService {
     const hash = requestHash(input);
     if (key !== undefined) {
       const existing = await this.payments.findOneBy({ clientId: options.clientId, idempotencyKey: key });
-      if (existing) return this.replay(existing, hash);
+      if (existing) return this.replay(existing, hash, options.requestId);
     }
     await this.assertUserExists(input.userId);
 
@@ -116,14 +118,14 @@ export class PaymentsService {
     // Registered before the insert commits, so a duplicate that finds the row also finds the call.
     const flight = this.track(
       row.id,
-      this.payments.insert(row).then(() => this.callProvider(row)),
+      this.payments.insert(row).then(() => this.callProvider(row, options.requestId)),
     );
     try {
       return { payment: PaymentDto.from(await flight), replayed: false };
     } catch (e) {
       if (key === undefined || !isUniqueViolation(e)) throw e;
       const winner = await this.payments.findOneByOrFail({ clientId: options.clientId, idempotencyKey: key });
-      return this.replay(winner, hash);
+      return this.replay(winner, hash, options.requestId);
     }
   }
 
@@ -181,13 +183,16 @@ export class PaymentsService {
     return { payment: PaymentDto.from({ ...row, ...update }), changed };
   }
 
-  private async replay(existing: Payment, hash: string): Promise<CreatePaymentResult> {
+  private async replay(existing: Payment, hash: string, requestId?: string): Promise<CreatePaymentResult> {
     if (existing.requestHash !== hash) throw new ProblemException({ type: 'idempotency-key-reused', status: 422 });
     if (existing.providerPaymentId !== null) return { payment: PaymentDto.from(existing), replayed: true };
     const inflight = this.confirming.get(existing.id);
     if (inflight) return { payment: PaymentDto.from(await inflight), replayed: true };
     // Its provider call failed earlier (or runs in another process): ask again with the same key.
-    return { payment: PaymentDto.from(await this.track(existing.id, this.callProvider(existing))), replayed: false };
+    return {
+      payment: PaymentDto.from(await this.track(existing.id, this.callProvider(existing, requestId))),
+      replayed: false,
+    };
   }
 
   private track(id: string, call: Promise<Payment>): Promise<Payment> {
@@ -198,10 +203,11 @@ export class PaymentsService {
     return tracked;
   }
 
-  private async callProvider(row: Payment): Promise<Payment> {
+  private async callProvider(row: Payment, requestId: string | undefined): Promise<Payment> {
     const provider = await this.client.createPayment(
       { amount: row.amount, currency: row.currency, reference: row.id },
       row.id,
+      requestId,
     );
     // A webhook that came first may have claimed the row already (through the reference).
     await this.payments.update(
