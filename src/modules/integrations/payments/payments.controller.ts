@@ -58,7 +58,8 @@ export class PaymentsController {
     @Body() body: CreatePaymentDto,
     @ClientId() clientId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    // The name of the @ApiHeader above, so the document has one optional parameter, not a second required one.
+    @Headers('Idempotency-Key') idempotencyKey?: string,
   ): Promise<Created<PaymentDto> | PaymentDto> {
     const { payment, replayed } = await this.payments.create(body, { clientId, idempotencyKey });
     const location = `/api/v1/payments/${payment.paymentId}`;
