@@ -244,6 +244,11 @@ describe('generated OpenAPI client (openapi-typescript + openapi-fetch) against 
       expect(profile.response.status).toBe(200);
       expect(profile.data?.data).toMatchObject({ userId, name: '山田二郎' });
 
+      const unacceptable = await admin.DELETE('/api/v1/users/{userId}', {
+        params: { path: { userId } },
+        headers: { accept: 'application/xml' },
+      });
+      expect(unacceptable.response.status).toBe(406);
       const deleted = await admin.DELETE('/api/v1/users/{userId}', { params: { path: { userId } } });
       expect(deleted.response.status).toBe(204);
       const again = await admin.DELETE('/api/v1/users/{userId}', { params: { path: { userId } } });

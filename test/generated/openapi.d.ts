@@ -2050,6 +2050,23 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description Accept names nothing this route produces */
+            406: {
+                headers: {
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {

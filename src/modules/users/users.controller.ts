@@ -93,7 +93,7 @@ export class UsersController {
   @IF_MATCH
   @ApiOperation({ operationId: 'deleteUser', summary: 'Delete a user' })
   @ApiNoContentResponse({ description: 'deleted' })
-  @ApiProblemResponses(400, 401, 403, 404, 412, 429)
+  @ApiProblemResponses(400, 401, 403, 404, 406, 412, 429)
   remove(@Param('userId') id: string, @Headers('If-Match') ifMatch?: string): Promise<void> {
     return this.users.remove(id, ifMatch);
   }
