@@ -57,7 +57,7 @@ export function IsSortList(allowed: readonly string[]): PropertyDecorator {
 }
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ description: '0-based index of the first item', minimum: 0, default: 0, type: Number })
+  @ApiPropertyOptional({ description: '0-based index of the first item', minimum: 0, default: 0, type: 'integer' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -69,7 +69,7 @@ export class PageQueryDto {
     minimum: 1,
     maximum: MAX_LIMIT,
     default: DEFAULT_LIMIT,
-    type: Number,
+    type: 'integer',
   })
   @IsOptional()
   @Type(() => Number)
@@ -97,7 +97,7 @@ export function parseSort(
 export function FieldsParam(allowed: readonly string[]): PropertyDecorator {
   return (target, key) => {
     ApiPropertyOptional({
-      description: `comma-separated subset of: ${allowed.join(', ')}`,
+      description: `comma-separated subset of: ${allowed.join(', ')}; each item (or the resource) then has only these properties`,
       example: allowed.slice(0, 2).join(','),
       type: String,
       maxLength: 500,

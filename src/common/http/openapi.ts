@@ -19,15 +19,47 @@ function walk(node: unknown, visit: (schema: Json) => void): void {
 }
 
 /**
+ * Only GET (and HEAD) answers conditional requests (`renderRestResponse` sets `ETag` and answers 304 for them
+ * alone); ApiEnvelope cannot see the HTTP method of the route it decorates, so PUT and PATCH lose here the
+ * `If-None-Match` parameter, the 304 response and the `ETag` header it documents for every 200.
+ */
+function withoutConditionalGet(operation: Json, responses: Record<string, Json>): void {
+  delete responses['304'];
+  for (const response of Object.values(responses)) delete (response.headers as Json | undefined)?.ETag;
+  const parameters = operation.parameters as Json[] | undefined;
+  if (parameters) operation.parameters = parameters.filter((p) => !(p.in === 'header' && p.name === 'If-None-Match'));
+}
+
+/** Accepts only `null`: the second branch of a nullable reference. */
+const NULL_ONLY = { type: 'object', nullable: true, enum: [null], description: 'null' };
+
+/**
+ * Swagger writes a nullable property of a DTO type as `{nullable: true, type: object, allOf: [{$ref}]}`. Under
+ * OpenAPI 3.0.3, `nullable` only widens the `type` of its own schema while `allOf` still requires the referenced
+ * (non-nullable) schema, so `null` is not valid there, although the server sends it (an integration without a
+ * token, say). `anyOf: [{$ref}, null-only]` means what the DTO says under every reading; generators still make
+ * it `Ref | null`.
+ */
+function nullableReference(schema: Json): void {
+  const allOf = schema.allOf as Json[] | undefined;
+  if (schema.nullable !== true || allOf?.length !== 1 || typeof allOf[0].$ref !== 'string') return;
+  delete schema.nullable;
+  delete schema.type;
+  delete schema.allOf;
+  schema.anyOf = [allOf[0], { ...NULL_ONLY }];
+}
+
+/**
  * Completes the generated document with facts that hold for every route, so each controller does
  * not repeat them: rate-limit headers where the limiter runs, the CORS header, integer formats and
  * date-time string bounds. Everything added here is true of the running server.
  */
 export function completeOpenApi(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
-    for (const operation of Object.values(item as Json)) {
+    for (const [method, operation] of Object.entries(item as Json)) {
       const responses = (operation as { responses?: Record<string, Json> }).responses;
       if (!responses) continue;
+      if (method !== 'get') withoutConditionalGet(operation as Json, responses);
       // Any route can fail unexpectedly; it answers a problem body, never a stack trace.
       responses['500'] ??= {
         description: 'unexpected error (problem details, logged with the request id)',
@@ -77,10 +109,12 @@ export function completeOpenApi(document: OpenAPIObject): OpenAPIObject {
     }
   }
   walk(document, (schema) => {
+    nullableReference(schema);
     if (schema.type === 'integer') {
       schema.format ??= 'int32';
       schema.minimum ??= 0;
-      schema.maximum ??= INT32_MAX;
+      // An int64 (byte counts, say) is bounded by what a JSON number holds exactly, not by int32.
+      schema.maximum ??= schema.format === 'int64' ? Number.MAX_SAFE_INTEGER : INT32_MAX;
     }
     if (schema.type === 'string' && schema.format === 'date-time') schema.maxLength ??= 30;
   });

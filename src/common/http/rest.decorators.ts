@@ -1,12 +1,5 @@
 import { applyDecorators, SetMetadata, type Type } from '@nestjs/common';
-import {
-  ApiExtraModels,
-  ApiHeader,
-  ApiNotAcceptableResponse,
-  ApiProduces,
-  ApiResponse,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiConsumes, ApiExtraModels, ApiHeader, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { MAX_LIMIT } from './list-query.js';
 import { EnvelopeMetaDto, ListEnvelopeMetaDto, ProblemDto } from './rest.dto.js';
 
@@ -38,13 +31,26 @@ export function ApiEnvelope(model: Type<unknown>, options: RestRouteOptions = {}
   };
   if (options.list)
     properties.total = { type: 'integer', minimum: 0, description: 'all matching items, not only this page' };
+  const envelope = { type: 'object', required: ['status', 'data', 'metadata'], properties };
+  // `content` rather than `schema` + ApiProduces: the CSV representation is text, not the JSON envelope.
+  const content: Record<string, { schema: object }> = { 'application/json': { schema: envelope } };
+  if (options.list) {
+    content['text/csv'] = {
+      schema: {
+        type: 'string',
+        maxLength: 10485760,
+        pattern: '^[\\s\\S]*$',
+        description: 'the page as CSV: a header row of property names, then one row per item (Accept: text/csv)',
+      },
+    };
+  }
   const decorators = [
     SetMetadata(REST_ROUTE, options),
     ApiExtraModels(model, EnvelopeMetaDto, ListEnvelopeMetaDto, ProblemDto),
     ApiResponse({
       status,
       description: options.description ?? (options.list ? 'a page of the collection' : 'the resource'),
-      schema: { type: 'object', required: ['status', 'data', 'metadata'], properties },
+      content,
       headers:
         status === 201
           ? { Location: { description: 'URL of the created resource', schema: { type: 'string' } } }
@@ -52,10 +58,10 @@ export function ApiEnvelope(model: Type<unknown>, options: RestRouteOptions = {}
             ? { ETag: { description: 'entity tag of the representation', schema: { type: 'string' } } }
             : undefined,
     }),
-    ApiProduces(...(options.list ? ['application/json', 'text/csv'] : ['application/json'])),
-    ApiNotAcceptableResponse({ description: 'Accept names nothing this route produces', type: ProblemDto }),
-    ApiProblemResponses(400, 401, 403, 429),
+    // 406 is a problem like every error (application/problem+json), whatever the route produces.
+    ApiProblemResponses(400, 401, 403, 406, 429),
   ];
+  if (options.consumes?.length) decorators.push(ApiConsumes('application/json', ...options.consumes));
   if (status === 200) {
     decorators.push(
       ApiHeader({ name: 'If-None-Match', required: false, description: 'answer 304 when the ETag still matches' }),

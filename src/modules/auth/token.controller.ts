@@ -12,6 +12,8 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { ApiProblemResponses } from '../../common/http/rest.decorators.js';
+import { ProblemDto } from '../../common/http/rest.dto.js';
 import { ClientsService } from './clients.service.js';
 import { TokenService } from './token.service.js';
 
@@ -101,9 +103,16 @@ export class TokenController {
   @ApiBody({ type: TokenRequestDto })
   @ApiExtraModels(OAuthErrorDto)
   @ApiOkResponse({ type: TokenResponseDto })
-  @ApiResponse({ status: 400, description: 'RFC 6749 error', schema: { $ref: getSchemaPath(OAuthErrorDto) } })
+  @ApiResponse({
+    status: 400,
+    description: 'RFC 6749 error; a problem when the body cannot be parsed at all (malformed JSON)',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(OAuthErrorDto) } },
+      'application/problem+json': { schema: { $ref: getSchemaPath(ProblemDto) } },
+    },
+  })
   @ApiResponse({ status: 401, description: 'invalid_client', schema: { $ref: getSchemaPath(OAuthErrorDto) } })
-  @ApiResponse({ status: 429, description: 'rate limit exceeded (see Retry-After)' })
+  @ApiProblemResponses(413, 415, 429)
   async token(
     @Body() body: unknown,
     @Headers('authorization') authorization: string | undefined,

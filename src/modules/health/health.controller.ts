@@ -1,7 +1,15 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Controller, Get, Header, Inject, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
@@ -18,7 +26,10 @@ import { StatusRegistry } from '../../common/observability/status-registry.js';
 import { maskSecrets, type AppConfig } from '../../config/app.config.js';
 import { REDIS } from '../../database/redis.module.js';
 import { AllowMetricsToken, Auth } from '../auth/auth.decorator.js';
+import { IntegrationDto } from '../integrations/dto/integration.dto.js';
+import { INTEGRATION_NAMES } from '../integrations/integration-gateways.js';
 import { PACKAGE, STARTED_AT } from './app-info.js';
+import { healthReport, STATUS_SCHEMA } from './health.openapi.js';
 
 const loopDelay = monitorEventLoopDelay({ resolution: 20 });
 loopDelay.enable();
@@ -70,8 +81,13 @@ export class HealthController {
   }
 
   @Get('health')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ operationId: 'health', summary: 'Terminus report of every dependency' })
+  @ApiOkResponse({ description: 'every dependency is up', schema: healthReport(['ok', 'degraded']) })
+  @ApiServiceUnavailableResponse({
+    description: 'a dependency is down, or the app is shutting down',
+    schema: healthReport(['error', 'shutting_down']),
+  })
   check() {
     return this.health.check(this.dependencyChecks());
   }
@@ -84,12 +100,16 @@ export class HealthController {
   }
 
   @Get('health/ready')
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({
     operationId: 'readiness',
     summary: 'Ready for traffic: dependencies usable; 503 while starting or draining',
   })
-  @ApiServiceUnavailableResponse({ description: 'starting, draining, or a dependency is down' })
+  @ApiOkResponse({ description: 'ready: every dependency is usable', schema: healthReport(['ok', 'degraded']) })
+  @ApiServiceUnavailableResponse({
+    description: 'starting, draining, or a dependency is down',
+    schema: healthReport(['error', 'shutting_down']),
+  })
   async ready() {
     if (this.lifecycle.current !== 'ready') {
       throw new ServiceUnavailableException({
@@ -138,6 +158,7 @@ export class HealthController {
 
   @Get('status')
   @ApiOperation({ operationId: 'status', summary: 'Live SLA figures against the targets, and each integration' })
+  @ApiOkResponse({ description: 'the SLA figures of the last 5 minutes and each component', schema: STATUS_SCHEMA })
   async status() {
     const sla = this.sla.snapshot();
     const components: Record<string, unknown> = {};
@@ -159,6 +180,7 @@ export class HealthController {
   @Get('debug')
   @Auth('ops:admin')
   @ApiOperation({ operationId: 'debug', summary: 'Runtime details with secrets masked (scope ops:admin)' })
+  @ApiExtraModels(IntegrationDto)
   @ApiOkResponse({
     description: 'uptime, memory, event-loop delay, effective configuration (secrets masked) and queue details',
     schema: {
@@ -168,9 +190,21 @@ export class HealthController {
         pid: { type: 'integer' },
         node: { type: 'string', maxLength: 32 },
         lifecycle: { type: 'string', enum: ['starting', 'ready', 'draining'] },
-        memory: { type: 'object', additionalProperties: { type: 'integer' } },
+        memory: { type: 'object', additionalProperties: { type: 'integer', format: 'int64' } },
         eventLoopDelayMs: { type: 'object', additionalProperties: { type: 'number' } },
         config: { type: 'object', description: 'the validated configuration, every secret shown as ****' },
+        integrations: {
+          type: 'object',
+          description: 'each external service, as GET /api/v1/integrations/{integrationName} shows it',
+          required: [...INTEGRATION_NAMES],
+          properties: Object.fromEntries(
+            INTEGRATION_NAMES.map((name) => [name, { $ref: getSchemaPath(IntegrationDto) }]),
+          ),
+        },
+        webhooks: {
+          type: 'object',
+          description: 'the webhook worker: in-flight events, claims, last sweep, settings, handlers, queue depths',
+        },
       },
     },
   })

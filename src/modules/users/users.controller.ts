@@ -9,6 +9,8 @@ import { CreateUserDto, ReplaceUserDto, UpdateUserDto, UserDto, UserProfileDto }
 import { ListUsersQuery, ProfileFieldsQuery, UserFieldsQuery } from './dto/list-users.query.js';
 import { UsersService } from './users.service.js';
 
+// The handlers read it with @Headers('If-Match'): the same name, so Swagger merges the two into one optional
+// parameter (a different spelling would add a second, required one to the document).
 const IF_MATCH = ApiHeader({ name: 'If-Match', required: false, description: 'ETag from a GET; 412 when stale' });
 const USER_ID = ApiParam({
   name: 'userId',
@@ -60,7 +62,7 @@ export class UsersController {
   replace(
     @Param('userId') id: string,
     @Body() body: ReplaceUserDto,
-    @Headers('if-match') ifMatch?: string,
+    @Headers('If-Match') ifMatch?: string,
   ): Promise<UserDto> {
     return this.users.update(id, body, ifMatch);
   }
@@ -79,7 +81,7 @@ export class UsersController {
   update(
     @Param('userId') id: string,
     @Body() body: UpdateUserDto,
-    @Headers('if-match') ifMatch?: string,
+    @Headers('If-Match') ifMatch?: string,
   ): Promise<UserDto> {
     return this.users.update(id, body, ifMatch);
   }
@@ -91,8 +93,8 @@ export class UsersController {
   @IF_MATCH
   @ApiOperation({ operationId: 'deleteUser', summary: 'Delete a user' })
   @ApiNoContentResponse({ description: 'deleted' })
-  @ApiProblemResponses(400, 401, 403, 404, 412, 429)
-  remove(@Param('userId') id: string, @Headers('if-match') ifMatch?: string): Promise<void> {
+  @ApiProblemResponses(400, 401, 403, 404, 406, 412, 429)
+  remove(@Param('userId') id: string, @Headers('If-Match') ifMatch?: string): Promise<void> {
     return this.users.remove(id, ifMatch);
   }
 

@@ -6,7 +6,7 @@ import type { TokenSnapshot } from '../gateway/oauth2-token-provider.js';
 import type { IntegrationSnapshot } from '../gateway/service-gateway.js';
 import { INTEGRATION_NAMES, type IntegrationName } from '../integration-gateways.js';
 
-const BREAKER_STATES: BreakerStateName[] = ['closed', 'open', 'half-open', 'isolated'];
+export const BREAKER_STATES: BreakerStateName[] = ['closed', 'open', 'half-open', 'isolated'];
 export const INTEGRATION_STATES = ['up', 'degraded', 'down', 'not-configured'] as const;
 export type IntegrationState = (typeof INTEGRATION_STATES)[number];
 

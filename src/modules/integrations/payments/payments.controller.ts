@@ -60,7 +60,8 @@ export class PaymentsController {
     @ClientId() clientId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
     @RequestId() requestId: string,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    // The name of the @ApiHeader above, so the document has one optional parameter, not a second required one.
+    @Headers('Idempotency-Key') idempotencyKey?: string,
   ): Promise<Created<PaymentDto> | PaymentDto> {
     const { payment, replayed } = await this.payments.create(body, { clientId, idempotencyKey, requestId });
     const location = `/api/v1/payments/${payment.paymentId}`;
