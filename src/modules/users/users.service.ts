@@ -8,6 +8,7 @@ import { assertIfMatch } from '../../common/http/etag.js';
 import { Page, parseSort } from '../../common/http/list-query.js';
 import { Problems } from '../../common/http/problem.js';
 import { CacheMetrics } from '../../common/observability/cache-metrics.js';
+import { PrimaryKeyReader } from '../../database/primary-key-reader.js';
 import { User } from './entities/user.entity.js';
 import { UserDto, UserProfileDto, type CreateUserDto, type UpdateUserDto } from './dto/user.dto.js';
 import type { ListUsersQuery } from './dto/list-users.query.js';
@@ -22,11 +23,15 @@ const profileKey = (id: string) => `user-profile:${id}`;
 
 @Injectable()
 export class UsersService {
+  private readonly byId: PrimaryKeyReader<User>;
+
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     private readonly cacheMetrics: CacheMetrics,
-  ) {}
+  ) {
+    this.byId = new PrimaryKeyReader(users);
+  }
 
   async list(query: ListUsersQuery): Promise<Page<UserDto>> {
     const where: FindOptionsWhere<User> = {};
@@ -93,12 +98,12 @@ export class UsersService {
 
   /** For other modules' transactions (e.g. a webhook handler): the user read through `manager`. */
   async findInTransaction(manager: EntityManager, id: string): Promise<UserDto | undefined> {
-    const user = await manager.getRepository(User).findOneBy({ id });
+    const user = await this.byId.find(id, manager);
     return user ? UserDto.from(user) : undefined;
   }
 
   private async find(id: string): Promise<User> {
-    const user = await this.users.findOneBy({ id });
+    const user = await this.byId.find(id);
     if (!user) throw Problems.notFound('user', id);
     return user;
   }
