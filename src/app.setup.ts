@@ -189,8 +189,8 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     if (!probe && route !== '/metrics') sla.recordRequest(reply.elapsedTime, reply.statusCode);
     done();
   });
-  const logger = new NestLogger('Http');
-  fastify.setErrorHandler((error, request, reply) => handleError(error, request, reply, logger));
+  // No root error handler here: NestJS's init installs its own, which hands every error (Fastify's
+  // 400/413/415 included) to ProblemDetailsFilter; setting one first only drew Fastify's FSTWRN004.
 
   // Webhook receivers: raw bodies in their own Fastify context, after the hooks above (request id,
   // security headers, access log, metrics) so they apply there too; authenticated by signature.
