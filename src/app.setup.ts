@@ -11,7 +11,9 @@ import { createAccessLogger } from './common/observability/logger.js';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type AppExtras } from './app.module.js';
 import { MERGE_PATCH_TYPE } from './common/http/negotiation.js';
+import { clientErrorHandler } from './common/http/client-error.js';
 import { completeOpenApi } from './common/http/openapi.js';
+import { routeTable, type RouteTable } from './common/http/route-table.js';
 import { securityHeaders } from './common/http/security-headers.js';
 import { handleError, ProblemDetailsFilter } from './common/http/problem.filter.js';
 import { renderRestResponse } from './common/http/rest-response.js';
@@ -51,6 +53,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
       reply.header('x-request-id', request.id);
       handleError(error, request, reply, logger);
     },
+    clientErrorHandler,
     bodyLimit: config.app.bodyLimitBytes,
     trustProxy: trustProxy(config.app.trustProxy),
     logger: false,
@@ -98,16 +101,11 @@ export function buildOpenApi(app: NestFastifyApplication, appConfig: AppConfig):
 }
 
 /** `OPTIONS /api/v1/<collection>`: the methods and parameters of that path, from the OpenAPI document. */
-function optionsHandler(document: OpenAPIObject) {
-  const paths = Object.entries(document.paths).map(([template, item]) => ({
-    template,
-    pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
-    item,
-  }));
+function optionsHandler(documented: RouteTable) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (request.method !== 'OPTIONS' || request.headers['access-control-request-method']) return done();
     const path = request.url.split('?')[0];
-    const match = paths.find((p) => p.pattern.test(path));
+    const match = documented(path);
     if (!match || !path.startsWith('/api/')) return done();
     const methods = Object.entries(match.item)
       .filter(([m]) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
@@ -121,14 +119,9 @@ function optionsHandler(document: OpenAPIObject) {
           security: operation.security,
         };
       });
-    const allow = [
-      'OPTIONS',
-      ...methods.map((m) => m.method),
-      ...(methods.some((m) => m.method === 'GET') ? ['HEAD'] : []),
-    ];
     reply
       .code(200)
-      .header('allow', allow.join(', '))
+      .header('allow', match.allow.join(', '))
       .type('application/json; charset=utf-8')
       .send(
         JSON.stringify({
@@ -234,7 +227,9 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   fastify.addHook('preSerialization', renderRestResponse);
 
   const document = buildOpenApi(app, config);
-  fastify.addHook('onRequest', optionsHandler(document));
+  const documented = routeTable(document);
+  fastify.decorate('documentedPath', documented);
+  fastify.addHook('onRequest', optionsHandler(documented));
   if (config.app.docsEnabled) {
     SwaggerModule.setup('docs', app, document, {
       jsonDocumentUrl: 'docs/openapi.json',

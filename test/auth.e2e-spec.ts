@@ -222,17 +222,17 @@ describe('auth (§4 POST /oauth/token, §3 401/403)', () => {
 
     async function sign(
       secret: string,
-      claims: { exp?: number; iat?: number; iss?: string; aud?: string } = {},
+      claims: { exp?: number | null; iat?: number; iss?: string; aud?: string } = {},
     ): Promise<string> {
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ scope: SCOPES.join(' ') })
+      const jwt = new SignJWT({ scope: SCOPES.join(' ') })
         .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
         .setSubject(BOOTSTRAP.id)
         .setIssuer(claims.iss ?? ISSUER)
         .setAudience(claims.aud ?? AUDIENCE)
-        .setIssuedAt(claims.iat ?? now)
-        .setExpirationTime(claims.exp ?? now + 600)
-        .sign(createSecretKey(Buffer.from(secret, 'utf8')));
+        .setIssuedAt(claims.iat ?? now);
+      if (claims.exp !== null) jwt.setExpirationTime(claims.exp ?? now + 600);
+      return jwt.sign(createSecretKey(Buffer.from(secret, 'utf8')));
     }
 
     async function expectRejected(authorization: string) {
@@ -258,6 +258,11 @@ describe('auth (§4 POST /oauth/token, §3 401/403)', () => {
       const res = await expectRejected(
         bearer(await sign(t.config.auth.jwtSecret, { iat: now - 7200, exp: now - 3600 })),
       );
+      expect(res.headers['www-authenticate']).toContain('invalid_token');
+    });
+
+    it('a correctly signed token that never expires (no exp): 401 invalid_token', async () => {
+      const res = await expectRejected(bearer(await sign(t.config.auth.jwtSecret, { exp: null })));
       expect(res.headers['www-authenticate']).toContain('invalid_token');
     });
 

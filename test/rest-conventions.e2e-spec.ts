@@ -233,6 +233,28 @@ describe('REST conventions (§1 shape, §2 query, §3 negotiation and headers)',
       expect(problem.errors?.map((e) => e.field)).toEqual(['role']);
     });
 
+    it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'])(
+      'a parameter or body property named like an Object.prototype member (%s) is unknown too: 400',
+      async (name) => {
+        const query = expectProblem(await get(`/api/v1/users?${name}=1`), 400, 'validation-error');
+        expect(query.errors?.map((e) => e.field)).toEqual([name]);
+        if (name === '__proto__') return; // the JSON parser refuses that key itself (400, tested elsewhere)
+        const body = await t.http
+          .post('/api/v1/users')
+          .set('authorization', auth)
+          .send({ name: 'Proto', email: `proto-${name.toLowerCase()}@example.com`, [name]: 'x' });
+        expect(expectProblem(body, 400, 'validation-error').errors?.map((e) => e.field)).toEqual([name]);
+      },
+    );
+
+    it('an offset beyond a 32-bit integer: 400, not a database error', async () => {
+      for (const offset of ['1e21', '2147483648', '99999999999999999999999']) {
+        const problem = expectProblem(await get(`/api/v1/users?offset=${offset}`), 400, 'validation-error');
+        expect(problem.errors?.map((e) => e.field)).toContain('offset');
+      }
+      expect(list<UserBody>(await get('/api/v1/users?offset=2147483647').expect(200)).data).toEqual([]);
+    });
+
     it('an unknown query parameter on GET by id, POST, PUT and PATCH: 400', async () => {
       const id = users[0].userId;
       expectProblem(await get(`/api/v1/users/${id}?offset=0`), 400, 'validation-error');
@@ -263,6 +285,21 @@ describe('REST conventions (§1 shape, §2 query, §3 negotiation and headers)',
       expect(cached.text ?? '').toBe('');
       // A different page is a different representation.
       expect((await get('/api/v1/users?limit=4').set('if-none-match', etag)).status).toBe(200);
+    });
+
+    it('a page whose items did not change gets a new ETag when the total does (no stale 304)', async () => {
+      const path = '/api/v1/users?name=etag-total&limit=1&fields=name';
+      const token = await t.token();
+      await createUser(t, token, 'etag-total', 'etag-total-1@example.com');
+      const before = (await get(path).expect(200)).headers.etag as string;
+      await createUser(t, token, 'etag-total', 'etag-total-2@example.com');
+      const after = await get(path).set('if-none-match', before);
+      expect(after.status).toBe(200);
+      expect(list<UserBody>(after).total).toBe(2);
+      // Two empty pages of collections of different sizes differ too.
+      const emptyA = (await get('/api/v1/users?name=etag-total&offset=50').expect(200)).headers.etag;
+      const emptyB = (await get('/api/v1/users?name=nobody-at-all&offset=50').expect(200)).headers.etag;
+      expect(emptyA).not.toBe(emptyB);
     });
   });
 
@@ -462,6 +499,24 @@ describe('REST conventions (§1 shape, §2 query, §3 negotiation and headers)',
     });
   });
 
+  describe('§3 405 for a method a path does not have', () => {
+    it.each([
+      ['delete', '/api/v1/users', ['OPTIONS', 'GET', 'POST', 'HEAD']],
+      ['put', '/api/v1/users', ['OPTIONS', 'GET', 'POST', 'HEAD']],
+      ['post', '/api/v1/users/01M86PBSRQ7XJFGFNDENWW9R2T', ['OPTIONS', 'GET', 'PUT', 'PATCH', 'DELETE', 'HEAD']],
+      ['get', '/oauth/token', ['POST']],
+      ['post', '/health/live', ['GET', 'HEAD']],
+    ] as const)('%s %s: 405 with Allow', async (method, path, allowed) => {
+      const res = await t.http[method](path).set('authorization', auth);
+      expectProblem(res, 405, 'method-not-allowed', path);
+      expect((res.headers.allow as string).split(', ').sort()).toEqual([...allowed].sort());
+    });
+
+    it('a path no route has is still 404', async () => {
+      expectProblem(await t.http.delete('/api/v1/nothing-here').set('authorization', auth), 404, 'not-found');
+    });
+  });
+
   describe('§3 OPTIONS with CORS enabled', () => {
     const ORIGIN = 'https://app.example.com';
     let cors: TestApp;
@@ -518,6 +573,9 @@ describe('REST conventions (§1 shape, §2 query, §3 negotiation and headers)',
         .expect(200);
       expect(res.headers['access-control-allow-origin']).toBe(ORIGIN);
       expect(res.headers['access-control-expose-headers']).toContain('X-Request-Id');
+      // Caches must key on the origin as well as on what the envelope varies with.
+      const vary = String(res.headers.vary).split(/\s*,\s*/);
+      expect(vary).toEqual(expect.arrayContaining(['Origin', 'Accept', 'Accept-Language', 'Authorization']));
     });
   });
 });

@@ -103,7 +103,15 @@ describe('users (§4 users, §3 status codes)', () => {
         .set('authorization', auth)
         .set('content-type', 'application/json')
         .send('{"name": ');
-      expectProblem(res, 400, undefined, '/api/v1/users');
+      const problem = expectProblem(res, 400, 'validation-error', '/api/v1/users');
+      expect(problem.errors).toEqual([{ field: 'body', message: 'the body is not valid JSON', code: 'invalidJson' }]);
+      const ja = await t.http
+        .post('/api/v1/users')
+        .set('authorization', auth)
+        .set('accept-language', 'ja')
+        .set('content-type', 'application/json')
+        .send('');
+      expect(expectProblem(ja, 400, 'validation-error').detail).toBe('Content-Type が JSON なのに本文が空です');
     });
 
     it('409 problem for a duplicate email, and the first user is kept alone', async () => {

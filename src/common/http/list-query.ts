@@ -4,6 +4,8 @@ import { IsInt, IsOptional, IsString, Max, Min, registerDecorator, type Validati
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
+/** The largest `offset` (a 32-bit signed integer): beyond it the databases refuse the OFFSET clause. */
+export const MAX_OFFSET = 2_147_483_647;
 
 /** One page of a collection: the envelope interceptor turns it into `data`, `total` and paging metadata. */
 export class Page<T> {
@@ -57,11 +59,18 @@ export function IsSortList(allowed: readonly string[]): PropertyDecorator {
 }
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ description: '0-based index of the first item', minimum: 0, default: 0, type: 'integer' })
+  @ApiPropertyOptional({
+    description: '0-based index of the first item',
+    minimum: 0,
+    maximum: MAX_OFFSET,
+    default: 0,
+    type: 'integer',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_OFFSET)
   offset: number = 0;
 
   @ApiPropertyOptional({

@@ -8,6 +8,8 @@ export const en = {
     'not-found': { title: 'Not found', detail: 'No resource at {{path}}' },
     'resource-not-found': { title: 'Not found', detail: '{{resource}} {{id}} does not exist' },
     'method-not-allowed': { title: 'Method not allowed' },
+    'request-header-fields-too-large': { title: 'Request header fields too large' },
+    'request-timeout': { title: 'Request timeout' },
     'not-acceptable': { title: 'Not acceptable', detail: 'Acceptable media types: {{types}}' },
     conflict: { title: 'Conflict' },
     'unique-violation': { title: 'Conflict', detail: 'A resource with the same {{field}} already exists' },
@@ -48,6 +50,8 @@ export const en = {
     maxLength: '{{property}} must be shorter than or equal to {{c0}} characters',
     minLength: '{{property}} must be longer than or equal to {{c0}} characters',
     whitelistValidation: 'property {{property}} should not exist',
+    invalidJson: 'the body is not valid JSON',
+    emptyJsonBody: 'the body is empty although Content-Type says JSON',
   },
 };
 
@@ -60,6 +64,8 @@ export const ja: typeof en = {
     'not-found': { title: '見つかりません', detail: '{{path}} にリソースはありません' },
     'resource-not-found': { title: '見つかりません', detail: '{{resource}} {{id}} は存在しません' },
     'method-not-allowed': { title: '許可されていないメソッド' },
+    'request-header-fields-too-large': { title: 'リクエストヘッダーが大きすぎます' },
+    'request-timeout': { title: 'リクエストタイムアウト' },
     'not-acceptable': { title: '受け入れ不可', detail: '応答可能なメディアタイプ: {{types}}' },
     conflict: { title: '競合' },
     'unique-violation': { title: '競合', detail: '同じ {{field}} のリソースが既に存在します' },
@@ -109,5 +115,7 @@ export const ja: typeof en = {
     maxLength: '{{property}} は {{c0}} 文字以下である必要があります',
     minLength: '{{property}} は {{c0}} 文字以上である必要があります',
     whitelistValidation: 'プロパティ {{property}} は許可されていません',
+    invalidJson: '本文が正しい JSON ではありません',
+    emptyJsonBody: 'Content-Type が JSON なのに本文が空です',
   },
 };

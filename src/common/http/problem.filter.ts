@@ -15,11 +15,15 @@ const FASTIFY_CODES: Record<string, { type: string; status: number }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { type: 'payload-too-large', status: 413 },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { type: 'unsupported-media-type', status: 415 },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { type: 'bad-request', status: 400 },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { type: 'bad-request', status: 400 },
-  FST_ERR_CTP_INVALID_JSON_BODY: { type: 'bad-request', status: 400 },
   FST_ERR_BAD_URL: { type: 'bad-request', status: 400 },
   // A path parameter longer than any id can be names no resource.
   FST_ERR_MAX_PARAM_LENGTH: { type: 'not-found', status: 404 },
+};
+
+/** Fastify's JSON parser errors (its messages are English and mention neither field nor fix). */
+const JSON_BODY_ERRORS: Record<string, { code: string; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalidJson', message: 'the body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'emptyJsonBody', message: 'the body is empty although Content-Type says JSON' },
 };
 
 const STATUS_TYPES: Record<number, string> = {
@@ -52,6 +56,17 @@ function uniqueViolation(error: DbError): string | undefined {
 /** Maps any thrown value to a problem; unknown errors become a 500 with no internals. */
 export function toProblem(error: unknown, path: string): ProblemInit & { unexpected?: boolean } {
   if (error instanceof ProblemException) return error.problem;
+  // An unreadable JSON body is an invalid body: a validation problem naming `body`, in the caller's
+  // language. NestJS hands Fastify's parser error over wrapped in an HttpException (`cause`).
+  const parserError = (error instanceof HttpException ? error.cause : error) as DbError | undefined;
+  const json = parserError?.code ? JSON_BODY_ERRORS[parserError.code] : undefined;
+  if (json) {
+    return {
+      type: 'validation-error',
+      status: 400,
+      errors: [{ field: 'body', message: json.message, code: json.code }],
+    };
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();
@@ -151,7 +166,20 @@ export function handleError(
   reply: FastifyReply,
   logger: Pick<Logger, 'error'>,
 ): void {
-  const problem = toProblem(error, request.url.split('?')[0]);
+  const path = request.url.split('?')[0];
+  let problem = toProblem(error, path);
+  if (problem.type === 'not-found') {
+    // A path that exists with other methods: 405 with what it allows (RFC 9110 §15.5.6).
+    const documented = request.server.documentedPath?.(path);
+    if (documented && !documented.allow.includes(request.method)) {
+      problem = {
+        type: 'method-not-allowed',
+        status: 405,
+        detail: `${request.method} is not allowed on ${documented.template}; allowed: ${documented.allow.join(', ')}`,
+        headers: { allow: documented.allow.join(', ') },
+      };
+    }
+  }
   if (problem.unexpected || problem.status >= 500) {
     logger.error({ err: error, requestId: request.id }, `request ${String(request.id)} failed with ${problem.status}`);
   }

@@ -26,6 +26,7 @@ interface RouteInfo {
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+const VARY = 'Accept, Accept-Language, Authorization';
 
 function project(item: unknown, fields: string[] | undefined): unknown {
   if (!fields || item === null || typeof item !== 'object') return item;
@@ -115,7 +116,8 @@ export class RestGuard implements CanActivate {
       }
     }
     if (BODY_METHODS.has(request.method) && request.body !== undefined && request.body !== null) {
-      const consumes = request.method === 'PATCH' ? [...route.consumes, MERGE_PATCH_TYPE] : route.consumes;
+      const consumes =
+        request.method === 'PATCH' ? [...new Set([...route.consumes, MERGE_PATCH_TYPE])] : route.consumes;
       if (!consumes.includes(mediaTypeOf(request.headers['content-type'])))
         throw Problems.unsupportedMediaType(consumes);
     }
@@ -145,7 +147,9 @@ function render(
   format: string,
   query: Record<string, unknown>,
 ): string {
-  reply.header('vary', 'Accept, Accept-Language, Authorization');
+  // Appended, not set: CORS may already have said `Vary: Origin`.
+  const vary = reply.getHeader('vary');
+  reply.header('vary', vary ? `${String(vary)}, ${VARY}` : VARY);
   let value: unknown = result;
   if (value instanceof Created) {
     reply.header('location', value.location);
@@ -155,6 +159,8 @@ function render(
   const metadata: Record<string, unknown> = { requestId: request.id, timestamp: new Date().toISOString() };
   let body: string;
   let dataJson: string;
+  // What the ETag covers: the representation minus the per-response metadata (request id, time).
+  let tagged: string;
   if (value instanceof Page) {
     const items = value.items.map((i) => project(i, fields));
     const path = request.url.split('?')[0];
@@ -176,12 +182,15 @@ function render(
       dataJson = JSON.stringify(items);
       body = `{"status":"success","data":${dataJson},"total":${value.total},"metadata":${JSON.stringify(metadata)}}`;
     }
+    // A page changes when the collection grows even if its items do not: total and links count.
+    tagged = `${dataJson}\n${value.total}\n${JSON.stringify(metadata.links)}`;
   } else {
     dataJson = JSON.stringify(project(value, fields));
     body = `{"status":"success","data":${dataJson},"metadata":${JSON.stringify(metadata)}}`;
+    tagged = dataJson;
   }
   if (request.method === 'GET' || request.method === 'HEAD') {
-    const etag = etagOf(dataJson);
+    const etag = etagOf(tagged);
     reply.header('etag', etag);
     reply.header('cache-control', 'private, no-cache');
     if (noneMatch(request.headers['if-none-match'], etag)) {

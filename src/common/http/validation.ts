@@ -15,11 +15,39 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
 }
 
 /**
+ * Own keys named like `Object.prototype` members (`constructor`, `toString`, `__proto__`, ...):
+ * class-validator's whitelist looks property names up in a plain object, finds these on its
+ * prototype and lets them through as if a DTO declared them. No DTO here does, so they are unknown.
+ */
+function prototypeNamedKeys(value: object): string[] {
+  return Object.keys(value).filter((key) => key in Object.prototype);
+}
+
+function unknownProperties(keys: string[]): ProblemException {
+  const errors: FieldError[] = keys.map((field) => ({
+    field,
+    message: `property ${field} should not exist`,
+    code: 'whitelistValidation',
+    params: { property: field },
+  }));
+  return new ProblemException({
+    type: 'validation-error',
+    status: 400,
+    errors,
+    detail: errors.map((e) => e.message).join('; '),
+  });
+}
+
+/**
  * Query DTOs here have only optional properties, so an empty query string is always valid and
  * becomes the DTO with its defaults; skipping class-validator for it keeps GET-by-id cheap.
  */
 class RestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if ((metadata.type === 'query' || metadata.type === 'body') && value && typeof value === 'object') {
+      const suspicious = prototypeNamedKeys(value);
+      if (suspicious.length > 0) throw unknownProperties(suspicious);
+    }
     if (
       metadata.type === 'query' &&
       metadata.metatype &&

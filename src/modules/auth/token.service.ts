@@ -50,6 +50,8 @@ export class TokenService {
         issuer: ISSUER,
         audience: AUDIENCE,
         algorithms: ['HS256'],
+        // A token that never expires is refused even when correctly signed (RFC 8725 §3.10).
+        requiredClaims: ['exp', 'sub'],
       });
       if (typeof payload.sub !== 'string') return undefined;
       const scope = typeof payload.scope === 'string' ? payload.scope : '';
