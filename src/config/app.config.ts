@@ -91,6 +91,10 @@ function webhookSources(
     const m = /^WEBHOOK_([A-Z0-9_]+)_SCHEME$/.exec(key);
     if (!m) continue;
     const upper = m[1];
+    if (upper === 'INTERNAL') {
+      problems.push(`${key}: the source name internal is reserved for the app's own follow-up events`);
+      continue;
+    }
     const scheme = raw[key] as WebhookScheme;
     if (!SCHEMES.includes(scheme)) {
       problems.push(`${key}: must be one of ${SCHEMES.join(', ')}`);

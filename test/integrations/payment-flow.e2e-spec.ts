@@ -31,7 +31,8 @@ describe('payment settled by its webhook, user emailed once (sandbox end to end)
 
   beforeAll(async () => {
     s = await startWithSandbox(
-      { WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_SWEEP_INTERVAL_MS: '200' },
+      // Breakers (tested elsewhere) stay out of the way of the email-outage case.
+      { WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_SWEEP_INTERVAL_MS: '200', CIRCUIT_MIN_CALLS: '100000' },
       {
         settleDelayMs: 50,
         webhook: {
@@ -131,5 +132,39 @@ describe('payment settled by its webhook, user emailed once (sandbox end to end)
     });
     expect(mails).toHaveLength(1);
     expect(mails[0].subject).toMatch(/failed/);
+  });
+
+  it('settles the payment while the email service is down; the email is a follow-up event sent once it is back', async () => {
+    await s.fault('email/a', { status: 503 });
+    await s.fault('email/b', { status: 503 });
+    let notification: WebhookEventView;
+    let email: string;
+    try {
+      const paid = await pay(1500, 'flow-email-down@example.com');
+      email = paid.email;
+      const settled = await until('payment settled', async () => {
+        const p = (await get<Payment>(`/api/v1/payments/${paid.payment.paymentId}`)).data;
+        return p.status === 'pending' ? undefined : p;
+      });
+      // The outage does not hold the settlement back (it did when the email shared its transaction).
+      expect(settled.status).toBe('succeeded');
+      notification = await until('notification dead', async () => {
+        const events = (
+          await get<WebhookEventView[]>('/api/v1/webhook-events?source=internal&type=payment.notification&limit=100')
+        ).data;
+        return events.find((e) => e.status === 'dead');
+      });
+      expect(await emailsTo(email)).toHaveLength(0);
+    } finally {
+      await s.clearFaults();
+    }
+    await s.t.http.post(`/api/v1/webhook-events/${notification.eventId}/replay`).set(auth).expect(202);
+    await until('notification processed', async () => {
+      const e = (await get<WebhookEventView>(`/api/v1/webhook-events/${notification.eventId}`)).data;
+      return e.status === 'processed' ? e : undefined;
+    });
+    const mails = await emailsTo(email);
+    expect(mails).toHaveLength(1);
+    expect(mails[0].subject).toMatch(/completed/);
   });
 });

@@ -24,7 +24,8 @@ export async function startChild(env: Record<string, string>): Promise<Child> {
   const port = await eventually(
     async () => {
       if (child.exitCode !== null) throw new Error(`child exited ${child.exitCode}: ${stderr}`);
-      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      // The port line; log lines may come before it.
+      const line = stdout.split('\n').find((l) => l.startsWith('{"port":'));
       return line ? (JSON.parse(line) as { port: number }).port : undefined;
     },
     20000,

@@ -64,6 +64,16 @@ export interface InboxEvent {
   receivedAt: Date;
   /** This attempt, from 1. */
   attempt: number;
+  /**
+   * Records a follow-up event (source `internal`) in this handler's transaction: it exists only if
+   * the handler commits, and a worker then runs it like any event, with its own retries, `dead` state
+   * and replay. For side effects that must not undo this handler's work when they fail (a
+   * notification after a settlement). One per (this event, type): a replay does not repeat it.
+   */
+  followUp(type: string, payload: unknown): Promise<void>;
 }
+
+/** The source of follow-up events (InboxEvent.followUp); no webhook sender may use it. */
+export const INTERNAL_SOURCE = 'internal';
 
 export type WebhookHandlerFn = (event: InboxEvent, manager: EntityManager) => Promise<void>;

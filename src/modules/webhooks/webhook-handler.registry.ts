@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { AppConfig } from '../../config/app.config.js';
 import {
+  INTERNAL_SOURCE,
   WEBHOOK_HANDLER_METADATA,
   type WebhookHandlerFn,
   type WebhookHandlerKey,
@@ -36,7 +37,8 @@ export class WebhookHandlerRegistry implements OnModuleInit {
         for (const { source, type } of keys ?? []) {
           const name = `${instance.constructor.name}.${methodName}`;
           this.add(source, type, name, (method as WebhookHandlerFn).bind(instance));
-          if (!sources[source]) this.logger.warn(`${name} handles ${source} events, but that source is not configured`);
+          if (!sources[source] && source !== INTERNAL_SOURCE)
+            this.logger.warn(`${name} handles ${source} events, but that source is not configured`);
         }
       }
     }

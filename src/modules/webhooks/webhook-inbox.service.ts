@@ -58,6 +58,11 @@ function isUniqueViolation(error: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+const INSERT_EVENT = `INSERT INTO webhook_events (id, source, external_event_id, type, status, attempts, body, headers,
+     received_at, signed_at, available_at, processed_at, updated_at)
+   VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
+   ON CONFLICT (source, external_event_id) DO NOTHING RETURNING id`;
+
 export class LeaseLostError extends Error {
   constructor(id: string) {
     super(`lease on webhook event ${id} was lost before completion`);
@@ -100,31 +105,9 @@ export class WebhookInbox {
    * (source, external id) changes nothing and gets the first row's id.
    */
   async insert(event: NewInboxEvent, now = new Date()): Promise<{ eventId: string; duplicate: boolean }> {
-    const id = newEventId(now.getTime());
-    const at = this.time(now);
-    const status = event.status ?? 'pending';
     return this.serial(async () => {
       try {
-        const { rows } = await this.exec(
-          `INSERT INTO webhook_events (id, source, external_event_id, type, status, attempts, body, headers,
-             received_at, signed_at, available_at, processed_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (source, external_event_id) DO NOTHING RETURNING id`,
-          [
-            id,
-            event.source,
-            event.externalEventId,
-            event.type,
-            status,
-            event.body,
-            JSON.stringify(event.headers),
-            at,
-            event.signedAt ? this.time(event.signedAt) : null,
-            at,
-            status === 'ignored' ? at : null,
-            at,
-          ],
-        );
+        const { rows } = await this.exec(INSERT_EVENT, this.insertParams(event, now));
         if (rows.length === 1) return { eventId: String(rows[0].id), duplicate: false };
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
@@ -136,6 +119,35 @@ export class WebhookInbox {
       if (existing.rows.length !== 1) throw new Error('webhook insert conflicted but no row exists');
       return { eventId: String(existing.rows[0].id), duplicate: true };
     });
+  }
+
+  /**
+   * Inserts an event inside a running handler's transaction (a follow-up event: it exists only if the
+   * handler's work commits). Resolves its id, or null when one with the same (source, external id)
+   * exists already. The caller holds the SQLite lock (it runs inside complete()).
+   */
+  async insertInTransaction(manager: EntityManager, event: NewInboxEvent, now = new Date()): Promise<string | null> {
+    const { rows } = await this.exec(INSERT_EVENT, this.insertParams(event, now), manager.queryRunner);
+    return rows.length === 1 ? String(rows[0].id) : null;
+  }
+
+  private insertParams(event: NewInboxEvent, now: Date): unknown[] {
+    const at = this.time(now);
+    const status = event.status ?? 'pending';
+    return [
+      newEventId(now.getTime()),
+      event.source,
+      event.externalEventId,
+      event.type,
+      status,
+      event.body,
+      JSON.stringify(event.headers),
+      at,
+      event.signedAt ? this.time(event.signedAt) : null,
+      at,
+      status === 'ignored' ? at : null,
+      at,
+    ];
   }
 
   /**

@@ -12,7 +12,8 @@ import type { AppConfig } from '../../config/app.config.js';
 import { newEventId } from './event-id.js';
 import { parseJson } from './verifiers/verifier.js';
 import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
-import type { InboxEvent } from './webhook-handler.decorator.js';
+import type { EntityManager } from 'typeorm';
+import { INTERNAL_SOURCE, type InboxEvent } from './webhook-handler.decorator.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
 import { LeaseLostError, WebhookInbox, type ClaimedEvent, type DueEvent } from './webhook-inbox.service.js';
 import { WebhookMetrics } from './webhook-metrics.js';
@@ -89,9 +90,17 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     const started = performance.now();
     const handler = this.registry.get(claimed.source, claimed.type);
     try {
+      const followUps: string[] = [];
       if (handler) {
-        const event = toInboxEvent(claimed);
-        await this.inbox.complete(claimed.id, owner, 'processed', (manager) => handler(event, manager));
+        await this.inbox.complete(claimed.id, owner, 'processed', (manager) =>
+          handler(this.inboxEvent(claimed, manager, followUps), manager),
+        );
+        // Committed: run the follow-ups now (the sweeper would, later, if this enqueue failed).
+        for (const id of followUps) {
+          await this.queue
+            .enqueue(id, 0, id)
+            .catch((e: Error) => this.logger.warn(`follow-up ${id} not queued (${e.message}); the sweeper will`));
+        }
       } else {
         await this.inbox.complete(claimed.id, owner, 'ignored');
         this.logger.debug(`webhook event ${claimed.id} (${claimed.source} ${claimed.type}) ignored: no handler`);
@@ -112,6 +121,22 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     } finally {
       this.inFlight--;
     }
+  }
+
+  /** The handler's view of a claimed event; follow-ups go into `manager`'s transaction, their ids to `created`. */
+  private inboxEvent(claimed: ClaimedEvent, manager: EntityManager, created: string[]): InboxEvent {
+    return toInboxEvent(claimed, async (type, payload) => {
+      const id = await this.inbox.insertInTransaction(manager, {
+        status: this.registry.get(INTERNAL_SOURCE, type) ? 'pending' : 'ignored',
+        source: INTERNAL_SOURCE,
+        // One per (event, type): a retry or a replay of this event finds the first.
+        externalEventId: `${claimed.id}:${type}`,
+        type,
+        body: Buffer.from(JSON.stringify(payload)),
+        headers: { 'x-follow-up-of': claimed.id },
+      });
+      if (id && this.registry.get(INTERNAL_SOURCE, type)) created.push(id);
+    });
   }
 
   private async failed(event: ClaimedEvent, owner: string, error: unknown): Promise<void> {
@@ -208,7 +233,7 @@ export function sweepKey(event: DueEvent): string {
   return event.id;
 }
 
-function toInboxEvent(event: ClaimedEvent): InboxEvent {
+function toInboxEvent(event: ClaimedEvent, followUp: InboxEvent['followUp']): InboxEvent {
   return {
     eventId: event.id,
     source: event.source,
@@ -219,5 +244,6 @@ function toInboxEvent(event: ClaimedEvent): InboxEvent {
     headers: event.headers,
     receivedAt: event.receivedAt,
     attempt: event.attempts,
+    followUp,
   };
 }

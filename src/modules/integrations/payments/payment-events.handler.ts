@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../../config/app.config.js';
 import { UsersService } from '../../users/users.service.js';
-import { WebhookHandler, type InboxEvent } from '../../webhooks/webhook-handler.decorator.js';
+import { INTERNAL_SOURCE, WebhookHandler, type InboxEvent } from '../../webhooks/webhook-handler.decorator.js';
 import { EmailMessagesService } from '../messages/email-messages.service.js';
 import { PaymentsService } from './payments.service.js';
 
@@ -14,13 +14,28 @@ interface PaymentEventPayload {
   data?: { id?: string; status?: string; amount?: number; currency?: string; reference?: string };
 }
 
+/** The follow-up event a settlement records; its handler emails the user. */
+export const PAYMENT_NOTIFICATION = 'payment.notification';
+
+interface PaymentNotification {
+  paymentId: string;
+  userId: string;
+  status: 'succeeded' | 'failed';
+  amount: number;
+  currency: string;
+  /** The webhook event that settled the payment: the email's idempotency key and request id. */
+  settledBy: string;
+}
+
 /** Thrown for a payload the handler cannot use: retrying will not help, so the event goes dead. */
 class UnusablePaymentEvent extends Error {}
 
 /**
  * `payment.succeeded` / `payment.failed` from the payment service: settle the payment row in the
- * worker's transaction (older events never overwrite newer ones), then tell the user by email,
- * exactly once per event — the message is keyed on the event id, so a retry or a replay finds it.
+ * worker's transaction (older events never overwrite newer ones) and record a follow-up event; its
+ * handler tells the user by email, exactly once per settling event — the message is keyed on that
+ * event's id, so a retry or a replay finds it — with its own retries, so an email service that is
+ * down delays the email, never the settlement.
  */
 @Injectable()
 export class PaymentEventsHandler {
@@ -54,21 +69,36 @@ export class PaymentEventsHandler {
       return;
     }
     if (!changed) return;
-    const user = await this.users.findInTransaction(manager, payment.userId);
+    // The email is a follow-up event: an email service that is down must not hold the settlement back.
+    const notification: PaymentNotification = {
+      paymentId: payment.paymentId,
+      userId: payment.userId,
+      status,
+      amount: payment.amount,
+      currency: payment.currency,
+      settledBy: event.eventId,
+    };
+    await event.followUp(PAYMENT_NOTIFICATION, notification);
+  }
+
+  /** The user's email about a settlement, once per settling event (keyed on it at the provider too). */
+  @WebhookHandler(INTERNAL_SOURCE, PAYMENT_NOTIFICATION)
+  async notify(event: InboxEvent, manager: EntityManager): Promise<void> {
+    const n = event.payload as PaymentNotification;
+    const user = await this.users.findInTransaction(manager, n.userId);
     const to = user?.email ?? this.config.get('webhooks.notifyEmail', { infer: true });
     if (!to) return;
-    const amount = `${payment.amount} ${payment.currency}`;
+    const amount = `${n.amount} ${n.currency}`;
     await this.emails.send(
       {
         to,
-        subject:
-          status === 'succeeded' ? `Payment ${payment.paymentId} completed` : `Payment ${payment.paymentId} failed`,
+        subject: n.status === 'succeeded' ? `Payment ${n.paymentId} completed` : `Payment ${n.paymentId} failed`,
         text:
-          status === 'succeeded'
-            ? `Your payment of ${amount} (${payment.paymentId}) has completed.`
-            : `Your payment of ${amount} (${payment.paymentId}) could not be completed.`,
+          n.status === 'succeeded'
+            ? `Your payment of ${amount} (${n.paymentId}) has completed.`
+            : `Your payment of ${amount} (${n.paymentId}) could not be completed.`,
       },
-      { idempotencyKey: `webhook:${event.eventId}`, manager, requestId: event.eventId },
+      { idempotencyKey: `webhook:${n.settledBy}`, manager, requestId: n.settledBy },
     );
   }
 }
