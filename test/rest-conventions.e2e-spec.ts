@@ -202,6 +202,8 @@ describe('REST conventions (§1 shape, §2 query, §3 negotiation and headers)',
     it.each(['password', '-password', 'name,bogus'])('sort=%s (unknown key): 400', async (sort) => {
       const problem = expectProblem(await get(`/api/v1/users?sort=${sort}`), 400, 'validation-error');
       expect(problem.errors?.[0].field).toBe('sort');
+      // The message names the key that is wrong, not only the ones that are right.
+      expect(problem.errors?.[0].message).toContain(`unknown sort key(s) ${sort.split(',').pop()}`);
     });
   });
 
@@ -325,6 +327,14 @@ describe('REST conventions (§1 shape, §2 query, §3 negotiation and headers)',
       expect(lines[1].split(',')[1]).toBe('alpha');
       const projected = await get('/api/v1/users?fields=name,email&limit=2').set('accept', 'text/csv').expect(200);
       expect(projected.text.split(/\r?\n/)[0]).toBe('name,email');
+    });
+
+    it('CSV: a text cell a spreadsheet would run as a formula starts with a quote', async () => {
+      await createUser(t, await t.token(), '=HYPERLINK("https://evil.example")', 'csv-injection@example.com');
+      const res = await get('/api/v1/users?email=csv-injection%40example.com&fields=name,email')
+        .set('accept', 'text/csv')
+        .expect(200);
+      expect(res.text.split(/\r?\n/)[1]).toBe(`"'=HYPERLINK(""https://evil.example"")",csv-injection@example.com`);
     });
 
     it('Accept: text/csv on a single resource: 406', async () => {

@@ -102,16 +102,26 @@ describe('webhooks and outbound calls across three instances (PostgreSQL + Redis
     return ids;
   }
 
-  async function waitProcessed(count: number, timeoutMs = 60_000): Promise<void> {
+  /** Waits until `count` events of `source` are processed (the payment emails are `internal` follow-ups). */
+  async function waitProcessed(count: number, timeoutMs = 60_000, source = 'payment-service'): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const { rows } = await sql.query<{ n: string }>(
-        "SELECT count(*) AS n FROM webhook_events WHERE status = 'processed'",
+        "SELECT count(*) AS n FROM webhook_events WHERE status = 'processed' AND source = $1",
+        [source],
       );
       if (Number(rows[0].n) >= count) return;
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`fewer than ${count} events processed in time`);
+    throw new Error(`fewer than ${count} ${source} events processed in time`);
+  }
+
+  /** Waits until the email provider has accepted `count` more emails than `before`. */
+  async function waitEmails(before: number, count: number, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && emailsSent(sandbox) - before < count) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   it('fetches one OAuth 2.0 token for the whole cluster', async () => {
@@ -151,6 +161,7 @@ describe('webhooks and outbound calls across three instances (PostgreSQL + Redis
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(status).toBe('succeeded');
+    await waitEmails(before, 1, 20_000);
     await new Promise((r) => setTimeout(r, 1000)); // room for a duplicate to show up, if there were one
     expect(emailsSent(sandbox) - before).toBe(1);
   });
@@ -158,7 +169,9 @@ describe('webhooks and outbound calls across three instances (PostgreSQL + Redis
   it('processes 1,000 webhooks spread over the instances, none twice, while one is SIGKILLed and restarted', async () => {
     const payments = await createPayments(1000);
     const emailsBefore = emailsSent(sandbox);
-    const { rows: before } = await sql.query<{ n: string }>('SELECT count(*) AS n FROM webhook_events');
+    const { rows: before } = await sql.query<{ n: string }>(
+      "SELECT count(*) AS n FROM webhook_events WHERE source = 'payment-service'",
+    );
     const deliveries = payments.map((p) => delivery(p));
     const victim = 1;
     let next = 0;
@@ -198,6 +211,9 @@ describe('webhooks and outbound calls across three instances (PostgreSQL + Redis
       [ids],
     );
     expect(rows).toEqual([{ status: 'processed', n: '1000' }]);
+    // The emails are follow-up events: each settlement's, once.
+    await waitEmails(emailsBefore, 1000, 90_000);
+    await new Promise((r) => setTimeout(r, 1000)); // room for a duplicate to show up, if there were one
     const { rows: mails } = await sql.query<{ n: string; keys: string }>(
       "SELECT count(*) AS n, count(DISTINCT idempotency_key) AS keys FROM email_messages WHERE idempotency_key LIKE 'webhook:%'",
     );

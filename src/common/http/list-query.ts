@@ -53,7 +53,11 @@ export function IsSortList(allowed: readonly string[]): PropertyDecorator {
           const keys = commaList(value);
           return !!keys && keys.length > 0 && keys.every((k) => allowed.includes(k.replace(/^-/, '')));
         },
-        defaultMessage: () => `sort accepts ${allowed.join(', ')} (prefix - for descending)`,
+        defaultMessage: (args) => {
+          const bad = (commaList(args?.value) ?? []).filter((k) => !allowed.includes(k.replace(/^-/, '')));
+          const named = bad.length > 0 ? `unknown sort key(s) ${bad.join(', ')}; ` : '';
+          return `${named}sort accepts ${allowed.join(', ')} (prefix - for descending)`;
+        },
       },
     });
 }

@@ -48,7 +48,11 @@ function pageLink(path: string, query: Record<string, unknown>, offset: number, 
 function toCsv(items: unknown[]): string {
   const rows = items.map((i) => (i && typeof i === 'object' ? (i as Record<string, unknown>) : { value: i }));
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const cell = (v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
+  const cell = (v: unknown) => {
+    const text = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
+    // A text cell a spreadsheet would run as a formula is quoted with a leading ' (OWASP CSV injection).
+    return typeof text === 'string' && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  };
   return stringify(
     rows.map((r) => columns.map((c) => cell(r[c]))),
     { header: true, columns },
