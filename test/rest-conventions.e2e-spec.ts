@@ -148,6 +148,13 @@ describe('REST conventions (§1 shape, §2 query, §3 negotiation and headers)',
       ['limit', '-5'],
       ['limit', '2.5'],
       ['limit', 'ten'],
+      // Number() would read these as numbers; the contract's integers are decimal.
+      ['limit', '0x10'],
+      ['limit', '1e2'],
+      ['limit', '%2B5'],
+      ['limit', '%201'],
+      ['limit', ''],
+      ['offset', ''],
     ])('%s=%s: 400 with errors[] naming it', async (param, value) => {
       const res = await get(`/api/v1/users?${param}=${value}`);
       const problem = expectProblem(res, 400, 'validation-error', '/api/v1/users');

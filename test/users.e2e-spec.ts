@@ -340,6 +340,25 @@ describe('users (§4 users, §3 status codes)', () => {
       expect(envelope<UserBody>(got).data.name).toBe('Match 1');
     });
 
+    it('a write answers the new ETag, so the next conditional write needs no GET', async () => {
+      const user = await createUser(t, await t.token(), 'Chain', email('chain'));
+      const first = await t.http
+        .patch(`/api/v1/users/${user.userId}`)
+        .set('authorization', auth)
+        .set('if-match', await etagOf(user.userId))
+        .send({ name: 'Chain 1' })
+        .expect(200);
+      expect(first.headers.etag).toBe(await etagOf(user.userId));
+      const second = await t.http
+        .put(`/api/v1/users/${user.userId}`)
+        .set('authorization', auth)
+        .set('if-match', first.headers.etag as string)
+        .send({ name: 'Chain 2', email: email('chain') })
+        .expect(200);
+      expect(second.headers.etag).toBe(await etagOf(user.userId));
+      expect(second.headers.etag).not.toBe(first.headers.etag);
+    });
+
     it('PUT with a stale ETag: 412; with the current one: 200', async () => {
       const user = await createUser(t, await t.token(), 'PutMatch', email('put-match'));
       const res = await t.http

@@ -1744,6 +1744,8 @@ export interface operations {
             /** @description the resource */
             200: {
                 headers: {
+                    /** @description entity tag of the representation */
+                    ETag?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2140,6 +2142,8 @@ export interface operations {
             /** @description the resource */
             200: {
                 headers: {
+                    /** @description entity tag of the representation */
+                    ETag?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min, registerDecorator, type ValidationArguments } from 'class-validator';
 
 export const DEFAULT_LIMIT = 20;
@@ -62,6 +62,16 @@ export function IsSortList(allowed: readonly string[]): PropertyDecorator {
     });
 }
 
+/**
+ * A query parameter as a base-10 integer, or NaN (then @IsInt refuses it): `Number()` alone would take
+ * `0x10`, `1e2`, `+5`, ` 1` and an empty value as numbers.
+ */
+function DecimalInteger(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^-?\d{1,30}$/.test(value) ? Number(value) : Number.NaN,
+  );
+}
+
 export class PageQueryDto {
   @ApiPropertyOptional({
     description: '0-based index of the first item',
@@ -71,7 +81,7 @@ export class PageQueryDto {
     type: 'integer',
   })
   @IsOptional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(0)
   @Max(MAX_OFFSET)
@@ -85,7 +95,7 @@ export class PageQueryDto {
     type: 'integer',
   })
   @IsOptional()
-  @Type(() => Number)
+  @DecimalInteger()
   @IsInt()
   @Min(1)
   @Max(MAX_LIMIT)

@@ -19,13 +19,12 @@ function walk(node: unknown, visit: (schema: Json) => void): void {
 }
 
 /**
- * Only GET (and HEAD) answers conditional requests (`renderRestResponse` sets `ETag` and answers 304 for them
- * alone); ApiEnvelope cannot see the HTTP method of the route it decorates, so PUT and PATCH lose here the
- * `If-None-Match` parameter, the 304 response and the `ETag` header it documents for every 200.
+ * Only GET (and HEAD) answers `If-None-Match` with 304; ApiEnvelope cannot see the HTTP method of the route
+ * it decorates, so PUT and PATCH lose here the `If-None-Match` parameter and the 304 response. They keep
+ * the `ETag` header of their 200: a write answers the ETag of the resource as written.
  */
 function withoutConditionalGet(operation: Json, responses: Record<string, Json>): void {
   delete responses['304'];
-  for (const response of Object.values(responses)) delete (response.headers as Json | undefined)?.ETag;
   const parameters = operation.parameters as Json[] | undefined;
   if (parameters) operation.parameters = parameters.filter((p) => !(p.in === 'header' && p.name === 'If-None-Match'));
 }

@@ -193,7 +193,10 @@ function render(
     body = `{"status":"success","data":${dataJson},"metadata":${JSON.stringify(metadata)}}`;
     tagged = dataJson;
   }
-  if (request.method === 'GET' || request.method === 'HEAD') {
+  if (BODY_METHODS.has(request.method) && !(value instanceof Page)) {
+    // The resource as written: its ETag lets the next conditional write skip a GET (RFC 9110 §8.8.3).
+    reply.header('etag', etagOf(tagged));
+  } else if (request.method === 'GET' || request.method === 'HEAD') {
     const etag = etagOf(tagged);
     reply.header('etag', etag);
     reply.header('cache-control', 'private, no-cache');
