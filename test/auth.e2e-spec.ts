@@ -102,6 +102,15 @@ describe('auth (§4 POST /oauth/token, §3 401/403)', () => {
       await usersWith((res.body as TokenBody).access_token).expect(200);
     });
 
+    it('Basic and form credentials together: 400 invalid_request (RFC 6749 §2.3.1, one method only)', async () => {
+      const res = await t.http
+        .post('/oauth/token')
+        .set('authorization', basic(BOOTSTRAP.id, BOOTSTRAP.secret))
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_id: BOOTSTRAP.id, client_secret: BOOTSTRAP.secret });
+      expectOAuthError(res, 400, 'invalid_request');
+    });
+
     it('wrong secret: 401 invalid_client (RFC 6749 body, not a problem)', async () => {
       const form = await t.http
         .post('/oauth/token')

@@ -126,6 +126,10 @@ export class TokenController {
       return fail(reply, 400, 'unsupported_grant_type', 'only client_credentials is supported');
     const basic = basicCredentials(authorization);
     if (basic === null) return fail(reply, 401, 'invalid_client', 'the Basic credentials are not form-urlencoded');
+    // RFC 6749 §2.3.1: a client MUST NOT use more than one authentication method in a request.
+    if (basic && (field('client_id') !== undefined || field('client_secret') !== undefined)) {
+      return fail(reply, 400, 'invalid_request', 'use either HTTP Basic or client_id/client_secret, not both');
+    }
     const clientId = basic?.[0] ?? field('client_id');
     const secret = basic?.[1] ?? field('client_secret');
     if (!clientId || !secret) return fail(reply, 401, 'invalid_client', 'client authentication is required');
