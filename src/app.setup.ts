@@ -13,7 +13,7 @@ import { AppModule, type AppExtras } from './app.module.js';
 import { MERGE_PATCH_TYPE } from './common/http/negotiation.js';
 import { clientErrorHandler } from './common/http/client-error.js';
 import { completeOpenApi } from './common/http/openapi.js';
-import { routeTable, type RouteTable } from './common/http/route-table.js';
+import { METHODS, routeTable, type RouteTable } from './common/http/route-table.js';
 import { securityHeaders } from './common/http/security-headers.js';
 import { handleError, ProblemDetailsFilter } from './common/http/problem.filter.js';
 import { renderRestResponse } from './common/http/rest-response.js';
@@ -108,7 +108,7 @@ function optionsHandler(documented: RouteTable) {
     const match = documented(path);
     if (!match || !path.startsWith('/api/')) return done();
     const methods = Object.entries(match.item)
-      .filter(([m]) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
+      .filter(([m]) => (METHODS as readonly string[]).includes(m))
       .map(([m, op]) => {
         const operation = op as { summary?: string; parameters?: unknown[]; requestBody?: unknown; security?: unknown };
         return {

@@ -142,7 +142,6 @@ export function problemBody(problem: ProblemInit, request: FastifyRequest): Prob
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemInit): void {
   const body = problemBody(problem, request);
   if (problem.headers) reply.headers(problem.headers);
-  if (problem.status === 405 && !problem.headers?.allow) reply.header('allow', 'GET, HEAD, OPTIONS');
   reply.header('cache-control', 'no-store');
   reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }

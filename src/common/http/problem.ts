@@ -32,6 +32,11 @@ export class ProblemException extends HttpException {
   }
 }
 
+/** A validation problem listing each field; the detail joins their messages unless given. */
+function invalidFields(errors: FieldError[], detail = errors.map((e) => e.message).join('; ')): ProblemException {
+  return new ProblemException({ type: 'validation-error', status: 400, detail, errors });
+}
+
 export const Problems = {
   notFound: (resource: string, id: string) =>
     new ProblemException({ type: 'resource-not-found', status: 404, params: { resource, id } }),
@@ -39,6 +44,13 @@ export const Problems = {
   conflict: (detail: string) => new ProblemException({ type: 'conflict', status: 409, detail }),
   badRequest: (detail: string, errors?: FieldError[]) =>
     new ProblemException({ type: errors ? 'validation-error' : 'bad-request', status: 400, detail, errors }),
+  invalidFields,
+  /** Query parameters or body properties no DTO declares, each named (code `whitelistValidation`). */
+  unknownFields: (fields: string[], message: (field: string) => string, detail?: string) =>
+    invalidFields(
+      fields.map((field) => ({ field, message: message(field), code: 'whitelistValidation' })),
+      detail,
+    ),
   unauthorized: (headers: Record<string, string>) =>
     new ProblemException({ type: 'unauthorized', status: 401, headers }),
   forbidden: (scope: string, headers?: Record<string, string>) =>

@@ -109,13 +109,10 @@ export class RestGuard implements CanActivate {
     if (!route.acceptsQuery) {
       const unknown = Object.keys(query);
       if (unknown.length > 0) {
-        throw Problems.badRequest(
+        throw Problems.unknownFields(
+          unknown,
+          (field) => `query parameter ${field} is not accepted here`,
           `unknown query parameter(s): ${unknown.join(', ')}`,
-          unknown.map((field) => ({
-            field,
-            message: `query parameter ${field} is not accepted here`,
-            code: 'whitelistValidation',
-          })),
         );
       }
     }

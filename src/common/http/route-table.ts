@@ -2,7 +2,8 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 
 type PathItemObject = OpenAPIObject['paths'][string];
 
-const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
+/** The operations of an OpenAPI path item (its other keys are parameters, summary, servers...). */
+export const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 
 export interface DocumentedPath {
   template: string;

@@ -1,5 +1,5 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
-import { ProblemException, type FieldError } from './problem.js';
+import { Problems, type FieldError } from './problem.js';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   const out: FieldError[] = [];
@@ -23,21 +23,6 @@ function prototypeNamedKeys(value: object): string[] {
   return Object.keys(value).filter((key) => key in Object.prototype);
 }
 
-function unknownProperties(keys: string[]): ProblemException {
-  const errors: FieldError[] = keys.map((field) => ({
-    field,
-    message: `property ${field} should not exist`,
-    code: 'whitelistValidation',
-    params: { property: field },
-  }));
-  return new ProblemException({
-    type: 'validation-error',
-    status: 400,
-    errors,
-    detail: errors.map((e) => e.message).join('; '),
-  });
-}
-
 /**
  * Query DTOs here have only optional properties, so an empty query string is always valid and
  * becomes the DTO with its defaults; skipping class-validator for it keeps GET-by-id cheap.
@@ -46,7 +31,8 @@ class RestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if ((metadata.type === 'query' || metadata.type === 'body') && value && typeof value === 'object') {
       const suspicious = prototypeNamedKeys(value);
-      if (suspicious.length > 0) throw unknownProperties(suspicious);
+      if (suspicious.length > 0)
+        throw Problems.unknownFields(suspicious, (field) => `property ${field} should not exist`);
     }
     if (
       metadata.type === 'query' &&
@@ -69,14 +55,6 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     transformOptions: { enableImplicitConversion: false },
     stopAtFirstError: false,
-    exceptionFactory: (errors) => {
-      const fieldErrors = flatten(errors);
-      return new ProblemException({
-        type: 'validation-error',
-        status: 400,
-        errors: fieldErrors,
-        detail: fieldErrors.map((e) => e.message).join('; '),
-      });
-    },
+    exceptionFactory: (errors) => Problems.invalidFields(flatten(errors)),
   });
 }

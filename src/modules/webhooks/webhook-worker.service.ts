@@ -126,8 +126,10 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   /** The handler's view of a claimed event; follow-ups go into `manager`'s transaction, their ids to `created`. */
   private inboxEvent(claimed: ClaimedEvent, manager: EntityManager, created: string[]): InboxEvent {
     return toInboxEvent(claimed, async (type, payload) => {
+      // Like a delivery of a type nobody handles, a follow-up without a handler is stored as ignored.
+      const handled = this.registry.get(INTERNAL_SOURCE, type) !== undefined;
       const id = await this.inbox.insertInTransaction(manager, {
-        status: this.registry.get(INTERNAL_SOURCE, type) ? 'pending' : 'ignored',
+        status: handled ? 'pending' : 'ignored',
         source: INTERNAL_SOURCE,
         // One per (event, type): a retry or a replay of this event finds the first.
         externalEventId: `${claimed.id}:${type}`,
@@ -135,7 +137,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
         body: Buffer.from(JSON.stringify(payload)),
         headers: { 'x-follow-up-of': claimed.id },
       });
-      if (id && this.registry.get(INTERNAL_SOURCE, type)) created.push(id);
+      if (id && handled) created.push(id);
     });
   }
 
