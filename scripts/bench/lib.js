@@ -1,6 +1,6 @@
 // Shared helpers for the benchmark suites: pinned child servers, autocannon runs, ratio tables.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -45,11 +45,40 @@ export async function stop(child) {
   clearTimeout(timer);
 }
 
-/** One autocannon run; a short warm-up first so JIT and caches settle. */
-export async function load(name, opts) {
+// Linux reports process CPU time in clock ticks; 100 per second on every x86_64 kernel we run on.
+const CLOCK_TICKS_PER_S = Number(process.env.BENCH_CLK_TCK ?? 100);
+
+/**
+ * CPU time (µs) a process and its reaped children have used: utime + stime + cutime + cstime from
+ * /proc/<pid>/stat. The command name (field 2) may hold spaces, so fields are counted after its ')'.
+ */
+export function processCpuMicros(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime is field 14 → index 11, then stime, cutime, cstime.
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+  return (ticks / CLOCK_TICKS_PER_S) * 1e6;
+}
+
+/**
+ * One autocannon run; a short warm-up first so JIT and caches settle. With `server` (a child
+ * process), the server's CPU time per request is measured over the run, and so is the load
+ * generator's own CPU share: on this machine's slow loopback the generator can saturate first,
+ * which makes throughput ratios flatter the server, so CPU µs per request is the figure to compare.
+ */
+export async function load(name, opts, server) {
   await autocannon({ ...opts, duration: 2, connections: CONNECTIONS });
+  const serverBefore = server ? processCpuMicros(server.pid) : 0;
+  const genBefore = process.cpuUsage();
+  const wallBefore = process.hrtime.bigint();
   const r = await autocannon({ ...opts, duration: DURATION_S, connections: CONNECTIONS });
+  const wallMicros = Number(process.hrtime.bigint() - wallBefore) / 1e3;
+  const gen = process.cpuUsage(genBefore);
+  const serverMicros = server ? processCpuMicros(server.pid) - serverBefore : undefined;
   const non2xx = r.non2xx + r.errors + r.timeouts;
+  const served = r.requests.total;
+  const serverShare = serverMicros === undefined ? undefined : serverMicros / wallMicros;
+  const generatorShare = (gen.user + gen.system) / wallMicros;
   return {
     name,
     rps: r.requests.average,
@@ -57,19 +86,38 @@ export async function load(name, opts) {
     p97_5: r.latency.p97_5,
     p99: r.latency.p99,
     non2xx,
-    total: r.requests.total,
+    total: served,
+    cpuPerRequest: serverMicros === undefined || served === 0 ? undefined : serverMicros / served,
+    serverShare,
+    generatorShare,
+    limit: limitOf(serverShare, generatorShare),
   };
 }
 
+/** Which side bounded the run: the one whose single core was (nearly) saturated. */
+function limitOf(serverShare, generatorShare) {
+  if (serverShare === undefined) return generatorShare >= 0.9 ? 'load generator' : 'unknown';
+  if (serverShare >= 0.9 && serverShare >= generatorShare) return 'server';
+  if (generatorShare >= 0.9) return 'load generator';
+  return 'neither (latency-bound)';
+}
+
+/** Baseline CPU ÷ case CPU per request: 1.00 is as cheap as the baseline, 0.40 is 2.5× its cost. */
+export function cpuRatio(row, baseline) {
+  if (!baseline?.cpuPerRequest || !row.cpuPerRequest) return undefined;
+  return baseline.cpuPerRequest / row.cpuPerRequest;
+}
+
 export function table(rows, baseline) {
-  const fmt = (n, d = 0) => (typeof n === 'number' ? n.toFixed(d) : String(n));
+  const fmt = (n, d = 0) => (typeof n === 'number' && Number.isFinite(n) ? n.toFixed(d) : '–');
+  const pct = (n) => (typeof n === 'number' ? `${(n * 100).toFixed(0)} %` : '–');
   const lines = [
-    '| case | req/s | p50 ms | p97.5 ms | p99 ms | errors/non-2xx | ratio to baseline |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| case | req/s | server CPU µs/req | CPU ratio (baseline ÷ case) | p50 ms | p97.5 ms | p99 ms | errors/non-2xx | req/s ratio | server core / generator core busy | limit |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p97_5, 1)} | ${fmt(r.p99, 1)} | ${r.non2xx} | ${baseline ? `${((r.rps / baseline.rps) * 100).toFixed(1)} %` : ''} |`,
+      `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.cpuPerRequest)} | ${fmt(cpuRatio(r, baseline), 2)} | ${fmt(r.p50, 1)} | ${fmt(r.p97_5, 1)} | ${fmt(r.p99, 1)} | ${r.non2xx} | ${baseline ? `${((r.rps / baseline.rps) * 100).toFixed(1)} %` : ''} | ${pct(r.serverShare)} / ${pct(r.generatorShare)} | ${r.limit ?? '–'} |`,
     );
   }
   return lines.join('\n');
