@@ -67,11 +67,12 @@ export function processCpuMicros(pid) {
  * which makes throughput ratios flatter the server, so CPU µs per request is the figure to compare.
  */
 export async function load(name, opts, server) {
-  await autocannon({ ...opts, duration: 2, connections: CONNECTIONS });
+  const connections = opts.connections ?? CONNECTIONS;
+  await autocannon({ ...opts, duration: 2, connections });
   const serverBefore = server ? processCpuMicros(server.pid) : 0;
   const genBefore = process.cpuUsage();
   const wallBefore = process.hrtime.bigint();
-  const r = await autocannon({ ...opts, duration: DURATION_S, connections: CONNECTIONS });
+  const r = await autocannon({ ...opts, duration: opts.duration ?? DURATION_S, connections });
   const wallMicros = Number(process.hrtime.bigint() - wallBefore) / 1e3;
   const gen = process.cpuUsage(genBefore);
   const serverMicros = server ? processCpuMicros(server.pid) - serverBefore : undefined;

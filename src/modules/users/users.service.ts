@@ -63,23 +63,48 @@ export class UsersService {
     return UserDto.from(user);
   }
 
-  /** PUT and PATCH: If-Match is checked against the current representation before writing. */
+  /** PUT and PATCH: If-Match is checked against the locked row, in the write's transaction. */
   async update(id: string, input: UpdateUserDto, ifMatch: string | undefined): Promise<UserDto> {
-    const user = await this.find(id);
-    assertIfMatch(ifMatch, UserDto.from(user));
-    if (input.name !== undefined) user.name = input.name;
-    if (input.email !== undefined) user.email = input.email.toLowerCase();
-    user.updatedAt = new Date(Math.max(Date.now(), user.updatedAt.getTime() + 1));
-    await this.users.update({ id }, { name: user.name, email: user.email, updatedAt: user.updatedAt });
+    const updated = await this.lockedWrite(id, ifMatch, async (manager, user) => {
+      if (input.name !== undefined) user.name = input.name;
+      if (input.email !== undefined) user.email = input.email.toLowerCase();
+      user.updatedAt = new Date(Math.max(Date.now(), user.updatedAt.getTime() + 1));
+      await manager.update(User, { id }, { name: user.name, email: user.email, updatedAt: user.updatedAt });
+      return user;
+    });
     await this.cache.del(profileKey(id));
-    return UserDto.from(user);
+    return UserDto.from(updated);
   }
 
   async remove(id: string, ifMatch: string | undefined): Promise<void> {
-    const user = await this.find(id);
-    assertIfMatch(ifMatch, UserDto.from(user));
-    await this.users.delete({ id });
+    await this.lockedWrite(id, ifMatch, (manager) => manager.delete(User, { id }));
     await this.cache.del(profileKey(id));
+  }
+
+  /**
+   * Runs `write` in a transaction that first locks the row, then compares If-Match with what the
+   * lock now protects: of N writers carrying one ETag exactly one wins and the others see 412.
+   * Locking by a no-op UPDATE (not SELECT … FOR UPDATE) works on both drivers: PostgreSQL takes
+   * the row lock and re-reads committed data after waiting; SQLite takes its write lock.
+   */
+  private lockedWrite<T>(
+    id: string,
+    ifMatch: string | undefined,
+    write: (manager: EntityManager, user: User) => Promise<T>,
+  ): Promise<T> {
+    return this.users.manager.transaction(async (manager) => {
+      await manager
+        .createQueryBuilder()
+        .update(User)
+        // Naming updatedAt keeps TypeORM from stamping the @UpdateDateColumn, which would change the ETag.
+        .set({ id: () => 'id', updatedAt: () => 'updated_at' })
+        .where('id = :id', { id })
+        .execute();
+      const user = await this.byId.find(id, manager);
+      if (!user) throw Problems.notFound('user', id);
+      assertIfMatch(ifMatch, UserDto.from(user));
+      return write(manager, user);
+    });
   }
 
   /** The seed's cache flow: cache first; on a miss read the database and store the profile. */

@@ -1,0 +1,173 @@
+// Issue 12: the cost of GET /api/v1/users as the table grows (10k, 100k, 1M rows by default), on
+// SQLite and PostgreSQL: offset 0 with a filter on an indexed column, offset 0 sorted, the middle
+// page and the last page, each with the true `total`. Rows are inserted straight into the database
+// between sizes (the app keeps running; it caches nothing of the list).
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import pg from 'pg';
+import { load, startPinned, stop, tempDir } from './lib.js';
+
+const SIZES = (process.env.BENCH_SCALE_SIZES ?? '10000,100000,1000000').split(',').map(Number);
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CONNECTIONS = 10;
+const DURATION_S = Number(process.env.BENCH_SCALE_DURATION_S ?? 5);
+const NAMES = 1000; // distinct names: a name filter matches size / 1000 rows
+
+const sqliteTime = (ms) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+const id = (i) => `01BENCH${String(i).padStart(19, '0')}`;
+const T0 = Date.UTC(2026, 0, 1);
+
+function sqliteSeeder(file) {
+  const db = new Database(file);
+  const insert = db.prepare('INSERT INTO users (id, name, email, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
+  const batch = db.transaction((from, to) => {
+    for (let i = from; i < to; i++) {
+      const at = sqliteTime(T0 + i * 1000);
+      insert.run(id(i), `User ${i % NAMES}`, `user${i}@bench.example`, at, at);
+    }
+  });
+  return {
+    grow: async (from, to) => {
+      for (let i = from; i < to; i += 50000) batch(i, Math.min(to, i + 50000));
+      db.exec('ANALYZE');
+    },
+    close: async () => db.close(),
+  };
+}
+
+async function pgSeeder(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return {
+    grow: async (from, to) => {
+      await client.query(
+        `INSERT INTO users (id, name, email, created_at, updated_at)
+         SELECT '01BENCH' || lpad(i::text, 19, '0'), 'User ' || (i % ${NAMES}), 'user' || i || '@bench.example',
+                to_timestamp(${T0 / 1000} + i) AT TIME ZONE 'UTC', to_timestamp(${T0 / 1000} + i) AT TIME ZONE 'UTC'
+           FROM generate_series($1::int, $2::int - 1) AS i`,
+        [from, to],
+      );
+      await client.query('ANALYZE users');
+    },
+    close: () => client.end(),
+  };
+}
+
+async function scratchPg() {
+  const name = `bench_scale_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch {
+    return undefined;
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const drop = async () => {
+    const c = new pg.Client({ connectionString: ADMIN_URL });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+  };
+  return { url: url.toString(), drop };
+}
+
+function cases(size) {
+  const mid = Math.floor(size / 2);
+  return [
+    ['offset 0, name filter (indexed), sort -createdAt', `name=User%20${NAMES - 1}&sort=-createdAt`],
+    ['offset 0, sort name', 'sort=name'],
+    ['offset 50 %, sort name', `sort=name&offset=${mid}`],
+    ['last page, sort name', `sort=name&offset=${size - 20}`],
+    ['offset 0, email filter (unique)', `email=user${mid}@bench.example`],
+  ];
+}
+
+async function measureBackend(label, port, env, seeder) {
+  const base = `http://127.0.0.1:${port}`;
+  const app = await startPinned(
+    ['dist/src/main.js'],
+    {
+      NODE_ENV: 'development',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDIS_URL: '',
+      SANDBOX_ENABLED: 'false',
+      RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    `${base}/health/ready`,
+    { timeoutMs: 60000 },
+  );
+  const rows = [];
+  const seed = await seeder();
+  try {
+    const tokenRes = await fetch(`${base}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=bootstrap&client_secret=dev-only-bootstrap-secret',
+    });
+    const { access_token: token } = await tokenRes.json();
+    const headers = { authorization: `Bearer ${token}` };
+    let have = 0;
+    for (const size of SIZES) {
+      await seed.grow(have, size);
+      have = size;
+      for (const [name, query] of cases(size)) {
+        const url = `${base}/api/v1/users?${query}`;
+        const check = await fetch(url, { headers });
+        if (check.status !== 200) throw new Error(`${url}: ${check.status} ${await check.text()}`);
+        const row = await load(
+          `${label}, ${size.toLocaleString('en')} rows: ${name}`,
+          { url, headers, connections: CONNECTIONS, duration: DURATION_S },
+          app,
+        );
+        rows.push(row);
+      }
+    }
+  } finally {
+    await seed.close();
+    await stop(app);
+  }
+  return rows;
+}
+
+export async function run() {
+  const dir = tempDir('bench-scale-');
+  const file = join(dir, 'scale.sqlite');
+  const rows = await measureBackend('SQLite', 3311, { SQLITE_PATH: file, DATABASE_URL: '' }, async () =>
+    sqliteSeeder(file),
+  );
+  const scratch = await scratchPg();
+  if (scratch) {
+    try {
+      rows.push(
+        ...(await measureBackend('PostgreSQL', 3312, { DATABASE_URL: scratch.url }, () => pgSeeder(scratch.url))),
+      );
+    } finally {
+      await scratch.drop();
+    }
+  }
+  const fmt = (n, d = 1) => (typeof n === 'number' ? n.toFixed(d) : '–');
+  const markdown = [
+    `| case (${CONNECTIONS} connections) | req/s | server CPU µs/req | p50 ms | p97.5 ms | p99 ms | errors |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${fmt(r.rps, 0)} | ${fmt(r.cpuPerRequest, 0)} | ${fmt(r.p50)} | ${fmt(r.p97_5)} | ${fmt(r.p99)} | ${r.non2xx} |`,
+    ),
+  ].join('\n');
+  const largest = SIZES[SIZES.length - 1];
+  const filtered = rows.filter((r) => r.name.includes(`${largest.toLocaleString('en')} rows: offset 0, name filter`));
+  const targets = filtered.map((r) => ({
+    what: `${r.name}: p97.5 < 50 ms (the goal is p95 < 50 ms; autocannon reports p97.5, a stricter bound)`,
+    met: r.p97_5 < 50,
+  }));
+  if (!scratch) targets.push({ what: 'PostgreSQL: no server answered, not measured', met: false });
+  return { title: `GET /api/v1/users against table size (${SIZES.join(', ')} rows)`, markdown, targets };
+}
