@@ -95,11 +95,12 @@ export interface InstancePoolOptions {
 /**
  * The instances of one service: round robin over the healthy ones, a breaker per instance,
  * active health checks that eject an instance and bring it back. A failed attempt only demotes
- * an instance (`healthy: false`): one 503 or reset says little, and with two instances answering
- * 20 % errors at random, taking an instance out on a short run of failures would take the whole
- * service out every few thousand calls; the failure-rate breakers judge sustained failure. A
- * failed health check is a plain statement that the instance is down: it is ejected and gets no
- * call until a check passes or, once `ejectionMs` has passed, a single trial call succeeds.
+ * an instance (`healthy: false`): one 503 or reset says little, and at a 20 % error rate five
+ * failures in a row on one instance come every few thousand attempts, so ejecting on a run of
+ * failures would take healthy instances (and, with both out, the service) offline; sustained
+ * failure is the failure-rate breakers' call. A failed health check says the instance is down:
+ * it is ejected and gets no call until a check passes or, once `ejectionMs` has passed, a single
+ * trial call succeeds.
  */
 export class InstancePool {
   readonly instances: readonly UpstreamInstance[];
@@ -161,7 +162,7 @@ export class InstancePool {
     return Math.max(ejected, inst.breaker.blockedForMs(now));
   }
 
-  /** Records one attempt; a failure that says the instance is sick takes it out of rotation. */
+  /** Records one attempt; a failure that says the instance may be sick demotes it, a success readmits it. */
   record(inst: UpstreamInstance, outcome: AttemptOutcome, eject: boolean, latencyMs: number, message?: string): void {
     if (NEVER_SENT.has(outcome)) return;
     inst.requests++;
