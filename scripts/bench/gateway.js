@@ -1,7 +1,9 @@
 // Issue "Integrations": what the outbound gateway costs, and what it buys when an upstream fails.
 // (a) added latency: sequential keep-alive GETs from this process to a tiny node:http upstream
 //     (pinned to the server core), plain axios and the gateway interleaved in the same run;
-// (b) two instances answering 503 to 20 % of calls at random: success rate and attempts per call.
+// (b) two instances answering 503 to 20 % of calls at random: success rate and attempts per call;
+// (c) two instances resetting every connection: how many calls it takes to open a breaker, then
+//     the latency of the calls that fail fast (503, nothing sent).
 // The gateway is built with the options the app derives from its configuration (dist/).
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +27,7 @@ const FAULT_CALLS = Number(process.env.BENCH_GATEWAY_FAULT_CALLS ?? 10000);
 const FAULT_CONCURRENCY = 16;
 const FAIL_RATE = 0.2;
 const FAULT_RETRY_BASE_MS = 2;
+const DEAD_CALLS = Number(process.env.BENCH_GATEWAY_DEAD_CALLS ?? 5000);
 
 function percentile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
@@ -51,10 +54,10 @@ function appGateway(name, urls, env, extra = {}) {
   });
 }
 
-async function upstream(ports, failRate) {
+async function upstream(ports, failRate, extraEnv = {}) {
   const child = await startPinned(
     ['scripts/bench/upstream-server.js'],
-    { PORTS: ports.join(','), FAIL_RATE: String(failRate) },
+    { PORTS: ports.join(','), FAIL_RATE: String(failRate), ...extraEnv },
     `http://127.0.0.1:${ports[ports.length - 1]}/health`,
   );
   const count = async () => (await fetch(`http://127.0.0.1:${ports[0]}/_count`)).json();
@@ -154,11 +157,65 @@ async function underFaults() {
   }
 }
 
+async function deadUpstream() {
+  const ports = [3314, 3315];
+  const server = await upstream(ports, 0, { RESET: '1' });
+  const gateway = appGateway(
+    'maps',
+    ports.map((p) => `http://127.0.0.1:${p}`),
+    { RETRY_BASE_DELAY_MS: String(FAULT_RETRY_BASE_MS) },
+    { registry: new Registry() },
+  );
+  const call = async () => {
+    try {
+      await gateway.request({ method: 'GET', path: '/v1/geocode', responseType: ProviderGeocode });
+      return 'ok';
+    } catch (e) {
+      return `${e?.getStatus?.() ?? '?'} ${e?.reason ?? String(e)}`;
+    }
+  };
+  try {
+    // Calls in a row until the first one is refused by an open breaker (bounded).
+    const before = [];
+    let first;
+    for (let i = 0; i < 100 && first === undefined; i++) {
+      const outcome = await call();
+      if (outcome.startsWith('503')) first = outcome;
+      else before.push(outcome);
+    }
+    const { calls: attemptsToOpen } = await server.count();
+    const latencies = [];
+    const outcomes = {};
+    for (let i = 0; i < DEAD_CALLS; i++) {
+      const t = performance.now();
+      const outcome = await call();
+      latencies.push(performance.now() - t);
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    }
+    const { calls: attemptsAfter } = await server.count();
+    const snap = gateway.snapshot();
+    return {
+      callsBefore: before.length,
+      firstRefused: first ?? 'none in 100 calls',
+      attemptsToOpen,
+      sentWhileOpen: attemptsAfter - attemptsToOpen,
+      latency: summary(latencies),
+      outcomes,
+      circuits: [snap.circuit.state, ...snap.instances.map((i) => i.circuit)].join(' / '),
+    };
+  } finally {
+    gateway.close();
+    await stop(server.child);
+  }
+}
+
 const ms = (n) => n.toFixed(3);
 
 export async function run() {
   const a = await addedLatency();
   const b = await underFaults();
+  const c = await deadUpstream();
+  const failFastOnly = Object.keys(c.outcomes).every((o) => o.startsWith('503 circuit-open'));
   const addedP50 = a.gateway.p50 - a.axios.p50;
   const addedP99 = a.gateway.p99 - a.axios.p99;
   const successRate = (b.ok / b.calls) * 100;
@@ -181,9 +238,18 @@ export async function run() {
     '|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
     `| ${b.calls} | ${b.ok} | ${successRate.toFixed(2)} % | ${b.attempts} | ${attemptsPerCall.toFixed(3)} | ${b.upstreamFailed} | ${b.denied} | ${b.circuits} | ${ms(b.latency.p50)} | ${ms(b.latency.p99)} |`,
     ...(Object.keys(b.failures).length > 0 ? ['', `Failures by reason: ${JSON.stringify(b.failures)}`] : []),
+    '',
+    `(c) 2 instances resetting every connection (a dead upstream); RETRY_BASE_DELAY_MS=${FAULT_RETRY_BASE_MS}, the app's breakers`,
+    `and retry budget. Calls in a row until the first 503, then ${DEAD_CALLS} calls while the breaker is open.`,
+    '',
+    '| calls answered 502 before the breaker opened | upstream attempts that opened it | first refused call | calls while open | attempts sent while open | fail-fast p50 ms | fail-fast p99 ms | breakers (service / a / b) |',
+    '|---:|---:|---|---:|---:|---:|---:|---|',
+    `| ${c.callsBefore} | ${c.attemptsToOpen} | ${c.firstRefused} | ${c.latency.n} | ${c.sentWhileOpen} | ${ms(c.latency.p50)} | ${ms(c.latency.p99)} | ${c.circuits} |`,
+    '',
+    `Outcomes while open: ${JSON.stringify(c.outcomes)}`,
   ].join('\n');
   return {
-    title: 'Outbound gateway: added latency over plain axios, and retries under 20 % upstream errors',
+    title: 'Outbound gateway: added latency over plain axios, retries under 20 % upstream errors, a dead upstream',
     markdown,
     targets: [
       { what: `gateway adds ≤ 0.5 ms at p50 (measured ${ms(addedP50)} ms)`, met: addedP50 <= 0.5 },
@@ -195,6 +261,18 @@ export async function run() {
       {
         what: `≤ 1.3 upstream attempts per call (measured ${attemptsPerCall.toFixed(3)})`,
         met: attemptsPerCall <= 1.3,
+      },
+      {
+        what: `dead upstream: a breaker opens within 10 calls (measured ${c.callsBefore} calls answered 502 first)`,
+        met: c.callsBefore <= 10 && c.firstRefused.startsWith('503'),
+      },
+      {
+        what: `dead upstream: every call while open is a 503 that sends nothing (measured ${c.sentWhileOpen} attempts sent)`,
+        met: failFastOnly && c.sentWhileOpen === 0,
+      },
+      {
+        what: `dead upstream: fail-fast p99 ≤ 1 ms (measured ${ms(c.latency.p99)} ms)`,
+        met: c.latency.p99 <= 1,
       },
     ],
   };

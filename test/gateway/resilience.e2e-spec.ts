@@ -48,14 +48,14 @@ describe('gateway breakers, failover and connect timeout', () => {
     expect(gw.snapshot().circuit.state).toBe('open');
 
     // Still failing when the test call goes through: open again, still nothing more sent meanwhile.
-    await delay(320);
+    await until(() => gw.snapshot().circuit.retryAfterMs === 0);
     await failure(() => gw.request(get));
     expect(upstream.count()).toBe(4);
     expect(((await failure(() => gw.request(get))) as UpstreamException).getStatus()).toBe(503);
     expect(upstream.count()).toBe(4);
 
     upstream.handler = (_req, res) => json(res, 200, TOKYO);
-    await delay(320);
+    await until(() => gw.snapshot().circuit.retryAfterMs === 0);
     const res = await gw.request({ ...get, responseType: GeocodeDto });
     expect(res.data).toEqual(TOKYO);
     expect(gw.snapshot().circuit.state).toBe('closed');
@@ -120,8 +120,9 @@ describe('gateway breakers, failover and connect timeout', () => {
       expect(error).toBeInstanceOf(UpstreamException);
       expect(error.reason).toBe('connect-timeout');
       expect(error.problem).toMatchObject({ status: 502, params: { reason: 'connect timeout' } });
+      // Never before the connect timeout; and before the 5 s read timeout could have fired.
       expect(elapsed).toBeGreaterThanOrEqual(145);
-      expect(elapsed).toBeLessThan(1000);
+      expect(elapsed).toBeLessThan(5000);
     });
 
     it('fails over from an instance that cannot be reached', async () => {

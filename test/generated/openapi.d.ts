@@ -648,8 +648,10 @@ export interface components {
              * @example https://payments-1.example.com
              */
             url: string;
-            /** @description in rotation (false: ejected after a failure until a health check passes) */
+            /** @description in rotation (false after a failed attempt or health check: then called only when no healthy instance is left) */
             healthy: boolean;
+            /** @description its latest health check failed: no call goes to it until a health check passes, or a single trial call after the half-open delay succeeds */
+            ejected: boolean;
             /**
              * @description this instance's circuit breaker
              * @enum {string}

@@ -208,17 +208,7 @@ describe('every external service down', () => {
     await t.close();
   });
 
-  it('calls answer 502 naming the integration, while /health/ready and /health stay 200', async () => {
-    const geocode = await t.http.get('/api/v1/geocode?address=x').set('authorization', bearer(token));
-    const problem = expectProblem(geocode, 502, 'upstream-error') as unknown as { integration: string };
-    expect(problem.integration).toBe('maps');
-    const user = await createUser(t, token, 'Down', 'down@example.com');
-    const payment = await t.http
-      .post('/api/v1/payments')
-      .set('authorization', bearer(token))
-      .send({ userId: user.userId, amount: 100, currency: 'JPY' });
-    expect((expectProblem(payment, 502) as unknown as { integration: string }).integration).toBe('payment');
-
+  it('once the health checks eject every instance, calls answer 503 + Retry-After naming the integration, while /health/ready and /health stay 200', async () => {
     // Let the active health checks run and mark every instance down.
     const deadline = Date.now() + 5000;
     let states: string[] = [];
@@ -229,6 +219,19 @@ describe('every external service down', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(states).toEqual(['down', 'down', 'down', 'down']);
+
+    // Every instance ejected: fail fast, nothing is sent (connections would be refused anyway).
+    const geocode = await t.http.get('/api/v1/geocode?address=x').set('authorization', bearer(token));
+    const problem = expectProblem(geocode, 503, 'circuit-open') as unknown as { integration: string };
+    expect(problem.integration).toBe('maps');
+    expect(Number(geocode.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    const user = await createUser(t, token, 'Down', 'down@example.com');
+    const payment = await t.http
+      .post('/api/v1/payments')
+      .set('authorization', bearer(token))
+      .send({ userId: user.userId, amount: 100, currency: 'JPY' });
+    expect((expectProblem(payment, 503) as unknown as { integration: string }).integration).toBe('payment');
+    expect(Number(payment.headers['retry-after'])).toBeGreaterThanOrEqual(1);
 
     const ready = await t.http.get('/health/ready').expect(200);
     expect((ready.body as { status: string }).status).toBe('ok');

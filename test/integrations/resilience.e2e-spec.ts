@@ -104,7 +104,14 @@ describe('resilience through the REST API (§5: failover, retries, breakers, hea
     let token: string;
 
     beforeAll(async () => {
-      s = await startWithSandbox({ CIRCUIT_HALF_OPEN_MS: '400', CIRCUIT_MIN_CALLS: '5', RETRY_MAX: '3' });
+      // No periodic health check: here the breakers' test calls are client calls (the sandbox's
+      // /health stays up, so a check would close the breakers on its own once due).
+      s = await startWithSandbox({
+        CIRCUIT_HALF_OPEN_MS: '400',
+        CIRCUIT_MIN_CALLS: '5',
+        RETRY_MAX: '3',
+        HEALTH_CHECK_INTERVAL_MS: '600000',
+      });
       token = await s.t.token(['messages:write', 'integrations:read']);
     });
     afterAll(async () => {
@@ -157,7 +164,14 @@ describe('resilience through the REST API (§5: failover, retries, breakers, hea
 
       // After the half-open delay one test call goes through; it succeeds and closes the breaker.
       await s.clearFaults();
-      await new Promise((r) => setTimeout(r, 450));
+      const emailCircuit = async () =>
+        envelope<IntegrationBody>(
+          await s.t.http.get('/api/v1/integrations/email').set('authorization', bearer(token)).expect(200),
+        ).data.circuit;
+      for (let i = 0; i < 200 && (await emailCircuit()).retryAfterMs > 0; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect((await emailCircuit()).retryAfterMs).toBe(0);
       expect((await send()).status).toBe(201);
       expect((await send()).status).toBe(201);
     });

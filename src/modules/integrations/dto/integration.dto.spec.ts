@@ -4,6 +4,7 @@ import { displayUrl, IntegrationDto } from './integration.dto.js';
 const instance = (url: string, healthy = true, circuit: 'closed' | 'open' = 'closed') => ({
   url,
   healthy,
+  ejected: false,
   circuit,
   circuitRetryAfterMs: 0,
   latency: { ewmaMs: null, p50Ms: null, p95Ms: null, samples: 0 },

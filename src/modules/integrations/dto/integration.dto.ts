@@ -41,8 +41,17 @@ export class InstanceStateDto {
   @ApiProperty({ example: 'https://payments-1.example.com', format: 'uri', maxLength: 2048 })
   url!: string;
 
-  @ApiProperty({ description: 'in rotation (false: ejected after a failure until a health check passes)' })
+  @ApiProperty({
+    description:
+      'in rotation (false after a failed attempt or health check: then called only when no healthy instance is left)',
+  })
   healthy!: boolean;
+
+  @ApiProperty({
+    description:
+      'its latest health check failed: no call goes to it until a health check passes, or a single trial call after the half-open delay succeeds',
+  })
+  ejected!: boolean;
 
   @ApiProperty({ enum: BREAKER_STATES, description: "this instance's circuit breaker" })
   circuit!: BreakerStateName;
@@ -78,6 +87,7 @@ export class InstanceStateDto {
     return {
       url: displayUrl(s.url),
       healthy: s.healthy,
+      ejected: s.ejected,
       circuit: s.circuit,
       circuitRetryAfterMs: s.circuitRetryAfterMs,
       latency: { ...s.latency },

@@ -19,6 +19,27 @@ describe('TrackedBreaker', () => {
     expect(states).toEqual([CircuitState.Open]);
   });
 
+  it.each([
+    ['a connection reset', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })],
+    ['a read timeout', Object.assign(new Error('timeout of 50ms exceeded'), { code: 'ECONNABORTED' })],
+  ])('counts %s thrown raw (as axios throws it), classified as the retry loop does', async (_what, raw) => {
+    const breaker = new TrackedBreaker({ consecutiveFailures: 2, halfOpenAfterMs: 5000 });
+    const thrown = () => Promise.reject(raw);
+    await expect(breaker.execute(thrown)).rejects.toMatchObject({ name: 'AttemptError', breakerFailure: true });
+    await expect(breaker.execute(thrown)).rejects.toBeDefined();
+    expect(breaker.stateName).toBe('open');
+  });
+
+  it('an aborted call does not count', async () => {
+    const breaker = new TrackedBreaker({ consecutiveFailures: 1, halfOpenAfterMs: 5000 });
+    const ctrl = new AbortController();
+    ctrl.abort(new Error('client went away'));
+    const canceled = () => Promise.reject(Object.assign(new Error('canceled'), { code: 'ERR_CANCELED' }));
+    await expect(breaker.execute(canceled, ctrl.signal)).rejects.toMatchObject({ outcome: 'aborted' });
+    expect(breaker.stateName).toBe('closed');
+  });
+
   it('4xx answers do not count: the upstream is healthy', async () => {
     const breaker = new TrackedBreaker({ consecutiveFailures: 2, halfOpenAfterMs: 5000 });
     for (let i = 0; i < 5; i++) await expect(breaker.execute(fail(404))).rejects.toMatchObject({ status: 404 });

@@ -6,7 +6,7 @@ import {
   handleWhen,
   type CircuitBreakerPolicy,
 } from 'cockatiel';
-import { AttemptError } from './upstream-errors.js';
+import { AttemptError, classifyError } from './upstream-errors.js';
 
 export type BreakerOptions = {
   /** How long an open breaker refuses calls before letting one test call through. */
@@ -29,7 +29,9 @@ const STATE_NAMES: Record<CircuitState, BreakerStateName> = {
  * A cockatiel circuit breaker that also remembers when it opened, which cockatiel keeps private,
  * so callers can fail fast without calling it and answer `Retry-After` with the time left.
  * Only failures marked `breakerFailure` (5xx, timeouts, connection errors, bad bodies) count;
- * a 4xx means the upstream is healthy.
+ * a 4xx means the upstream is healthy. `execute` classifies whatever the call threw before the
+ * breaker judges it, so a raw socket or axios error (reset, refused, timeout) counts exactly as
+ * the retry loop's classification says, for every breaker that wraps the call.
  */
 export class TrackedBreaker {
   readonly policy: CircuitBreakerPolicy;
@@ -73,7 +75,14 @@ export class TrackedBreaker {
     return Math.max(0, this.openedAt + this.options.halfOpenAfterMs - now);
   }
 
+  /** Runs `fn` through the breaker; what it throws comes out as an {@link AttemptError}. */
   execute<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.policy.execute(fn, signal);
+    return this.policy.execute(async () => {
+      try {
+        return await fn();
+      } catch (e) {
+        throw classifyError(e, signal);
+      }
+    }, signal);
   }
 }

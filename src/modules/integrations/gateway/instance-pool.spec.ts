@@ -1,3 +1,4 @@
+import { TrackedBreaker } from './circuit-breaker.js';
 import { InstancePool, LatencyWindow } from './instance-pool.js';
 import { statusError } from './upstream-errors.js';
 
@@ -22,7 +23,7 @@ describe('InstancePool', () => {
     expect(urls(p, 6).map((u) => u?.slice(-4))).toEqual(['9000', '9001', '9002', '9000', '9001', '9002']);
   });
 
-  it('ejects an instance on a failure that ejects, and skips it', () => {
+  it('demotes an instance on a failure that ejects, and skips it while others are healthy', () => {
     const p = pool(3);
     const [a] = p.instances;
     p.record(a, 'server-error', true, 5, 'HTTP 500');
@@ -45,7 +46,7 @@ describe('InstancePool', () => {
     expect(p.pick(new Set([a, b]))).toBeDefined();
   });
 
-  it('still routes when every instance is ejected (panic), preferring untried ones', () => {
+  it('still routes when every instance is demoted by failed attempts, preferring untried ones', () => {
     const p = pool(2);
     const [a, b] = p.instances;
     p.record(a, 'connection-error', true, 1);
@@ -82,6 +83,71 @@ describe('InstancePool', () => {
     await p.checkHealth();
     expect(p.instances.map((i) => i.healthy)).toEqual([true, true]);
     expect(p.snapshot()[1].lastHealthCheckAt).not.toBeNull();
+  });
+
+  it('a failed health check ejects: no call goes to the instance, even with every instance out', async () => {
+    const p = new InstancePool({
+      urls: ['http://127.0.0.1:9000', 'http://127.0.0.1:9001'],
+      breaker,
+      ejectionMs: 5000,
+      probe: (url) => Promise.resolve(url.endsWith('9001')),
+    });
+    const [a, b] = p.instances;
+    await p.checkHealth();
+    expect(p.snapshot().map((i) => [i.healthy, i.ejected])).toEqual([
+      [false, true],
+      [true, false],
+    ]);
+    const now = Date.now();
+    expect([p.pick(undefined, now), p.pick(new Set([b]), now)]).toEqual([b, b]);
+    p.record(b, 'connection-error', true, 1);
+    // b is only demoted by the failed attempt: still called (nothing better), a still not.
+    expect(p.pick(undefined, now)).toBe(b);
+    expect(a.ejected).toBe(true);
+    expect(p.retryAfterMs(now)).toBe(0);
+  });
+
+  it('an ejected instance takes one trial call per ejection period; a success readmits it', () => {
+    const p = new InstancePool({ urls: ['http://127.0.0.1:9000'], breaker, ejectionMs: 1000 });
+    const [a] = p.instances;
+    a.healthy = false;
+    a.ejected = true;
+    a.readmitAt = 5000;
+    expect(p.pick(undefined, 4000)).toBeUndefined();
+    expect(p.retryAfterMs(4000)).toBe(1000);
+    expect(p.pick(undefined, 5000)).toBe(a);
+    // The trial is in flight (or failed): the next one waits another period.
+    expect(p.pick(undefined, 5500)).toBeUndefined();
+    expect(p.retryAfterMs(5500)).toBe(500);
+    p.record(a, 'success', false, 3);
+    expect([a.healthy, a.ejected]).toEqual([true, false]);
+    expect(p.pick(undefined, 5500)).toBe(a);
+  });
+
+  it('the health check of an instance whose breaker is open and due is its test call: a pass closes it', async () => {
+    const fast = { consecutiveFailures: 1, halfOpenAfterMs: 30 };
+    const service = new TrackedBreaker(fast);
+    let up = false;
+    const p = new InstancePool({
+      urls: ['http://127.0.0.1:9000'],
+      breaker: fast,
+      serviceBreaker: service,
+      probe: () => Promise.resolve(up),
+    });
+    const [a] = p.instances;
+    const fail = () => Promise.reject(statusError(500, {}, {}));
+    await service.execute(() => a.breaker.execute(fail)).catch(() => 0);
+    expect([a.breaker.stateName, service.stateName]).toEqual(['open', 'open']);
+    await p.checkHealth(); // not due yet: plain probe, failing
+    expect([a.breaker.stateName, service.stateName, a.ejected]).toEqual(['open', 'open', true]);
+    await new Promise((r) => setTimeout(r, 40));
+    await p.checkHealth(); // due, still failing: both stay open (the breaker's test call failed)
+    expect([a.breaker.stateName, service.stateName]).toEqual(['open', 'open']);
+    up = true;
+    await new Promise((r) => setTimeout(r, 40));
+    await p.checkHealth();
+    expect([a.breaker.stateName, service.stateName]).toEqual(['closed', 'closed']);
+    expect(p.snapshot()[0]).toMatchObject({ healthy: true, ejected: false, circuit: 'closed' });
   });
 
   it('runs health checks on its interval until stopped', async () => {

@@ -1,6 +1,6 @@
-import type { CircuitState } from 'cockatiel';
+import { CircuitState } from 'cockatiel';
 import { TrackedBreaker, type BreakerOptions, type BreakerStateName } from './circuit-breaker.js';
-import type { AttemptOutcome } from './upstream-errors.js';
+import { AttemptError, type AttemptOutcome } from './upstream-errors.js';
 
 const LATENCY_SAMPLES = 128;
 /** Outcomes of attempts that never reached the instance, so they say nothing about it. */
@@ -38,6 +38,7 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 export interface InstanceSnapshot {
   url: string;
   healthy: boolean;
+  ejected: boolean;
   circuit: BreakerStateName;
   circuitRetryAfterMs: number;
   latency: { ewmaMs: number | null; p50Ms: number | null; p95Ms: number | null; samples: number };
@@ -50,7 +51,12 @@ export interface InstanceSnapshot {
 }
 
 export class UpstreamInstance {
+  /** false after a failed attempt or health check: then tried only when no healthy instance is left. */
   healthy = true;
+  /** Its latest health check failed: no call goes to it (see {@link InstancePool.pick}). */
+  ejected = false;
+  /** While ejected: when it may take its next trial call. */
+  readmitAt = 0;
   requests = 0;
   errors = 0;
   consecutiveErrors = 0;
@@ -73,24 +79,39 @@ export interface InstancePoolOptions {
   urls: readonly string[];
   breaker: BreakerOptions;
   probe?: HealthProbe;
-  /** 0 or undefined: no active health checks (ejected instances come back only through panic routing). */
+  /** 0 or undefined: no active health checks (ejected instances come back only through trial calls). */
   healthCheckIntervalMs?: number;
+  /** How long an ejected instance gets no call before one trial call; defaults to the breaker's half-open delay. */
+  ejectionMs?: number;
+  /**
+   * The breaker of the service as a whole: when it is open and due for a test call, a health
+   * check that an instance passes is that test call, so recovery shows without client traffic.
+   */
+  serviceBreaker?: TrackedBreaker;
   onBreakerState?: (instanceUrl: string, state: CircuitState) => void;
-  onHealthChange?: (instanceUrl: string, healthy: boolean) => void;
+  onHealthChange?: (instanceUrl: string, healthy: boolean, ejected: boolean) => void;
 }
 
 /**
- * The instances of one service: round robin over the healthy ones, passive ejection on a failed
- * attempt, active health checks that bring instances back, a breaker per instance.
+ * The instances of one service: round robin over the healthy ones, a breaker per instance,
+ * active health checks that eject an instance and bring it back. A failed attempt only demotes
+ * an instance (`healthy: false`): one 503 or reset says little, and at a 20 % error rate five
+ * failures in a row on one instance come every few thousand attempts, so ejecting on a run of
+ * failures would take healthy instances (and, with both out, the service) offline; sustained
+ * failure is the failure-rate breakers' call. A failed health check says the instance is down:
+ * it is ejected and gets no call until a check passes or, once `ejectionMs` has passed, a single
+ * trial call succeeds.
  */
 export class InstancePool {
   readonly instances: readonly UpstreamInstance[];
   private cursor = 0;
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
+  private readonly ejectionMs: number;
 
   constructor(private readonly options: InstancePoolOptions) {
     if (options.urls.length === 0) throw new Error('an integration needs at least one instance url');
+    this.ejectionMs = options.ejectionMs ?? options.breaker.halfOpenAfterMs;
     this.instances = options.urls.map((raw) => {
       const url = raw.replace(/\/+$/, '');
       return new UpstreamInstance(
@@ -102,9 +123,9 @@ export class InstancePool {
 
   /**
    * The next instance to try. Prefers, in order: healthy and untried in this call, healthy,
-   * ejected but untried, ejected (panic routing: with every instance ejected, traffic still
-   * flows and the breakers decide). Instances whose breaker is open are never picked;
-   * undefined means every breaker is open.
+   * demoted but untried, demoted (with every instance demoted, traffic still flows and the
+   * breakers decide). Never picks an instance whose breaker is open or that is ejected, except
+   * for one trial call per `ejectionMs`; undefined means none may be called now.
    */
   pick(tried?: ReadonlySet<UpstreamInstance>, now = Date.now()): UpstreamInstance | undefined {
     const n = this.instances.length;
@@ -114,8 +135,9 @@ export class InstancePool {
     let bestOffset = 0;
     for (let k = 0; k < n; k++) {
       const inst = this.instances[(start + k) % n];
-      if (inst.breaker.blockedForMs(now) > 0) continue;
-      const rank = (inst.healthy ? 0 : 2) + (tried?.has(inst) ? 1 : 0);
+      if (this.blockedForMs(inst, now) > 0) continue;
+      // A due trial ranks first: it is one call per ejection period, and how the instance returns.
+      const rank = (inst.healthy || inst.ejected ? 0 : 2) + (tried?.has(inst) ? 1 : 0);
       if (rank < bestRank) {
         best = inst;
         bestRank = rank;
@@ -124,24 +146,30 @@ export class InstancePool {
       }
     }
     if (best) this.cursor = (start + bestOffset + 1) % n;
+    if (best?.ejected) best.readmitAt = now + this.ejectionMs;
     return best;
   }
 
-  /** Shortest time until some instance's breaker lets a call through. */
+  /** Shortest time until some instance may be called again (breaker closed or half-open, ejection over). */
   retryAfterMs(now = Date.now()): number {
     let min = Infinity;
-    for (const inst of this.instances) min = Math.min(min, inst.breaker.blockedForMs(now));
+    for (const inst of this.instances) min = Math.min(min, this.blockedForMs(inst, now));
     return min;
   }
 
-  /** Records one attempt; a failure that says the instance is sick takes it out of rotation. */
+  private blockedForMs(inst: UpstreamInstance, now: number): number {
+    const ejected = inst.ejected ? Math.max(0, inst.readmitAt - now) : 0;
+    return Math.max(ejected, inst.breaker.blockedForMs(now));
+  }
+
+  /** Records one attempt; a failure that says the instance may be sick demotes it, a success readmits it. */
   record(inst: UpstreamInstance, outcome: AttemptOutcome, eject: boolean, latencyMs: number, message?: string): void {
     if (NEVER_SENT.has(outcome)) return;
     inst.requests++;
     if (outcome === 'success') {
       inst.latency.record(latencyMs);
       inst.consecutiveErrors = 0;
-      if (!inst.healthy) this.setHealthy(inst, true);
+      if (!inst.healthy || inst.ejected) this.setHealthy(inst, true);
       return;
     }
     if (outcome === 'aborted') return;
@@ -152,7 +180,12 @@ export class InstancePool {
     if (eject && inst.healthy) this.setHealthy(inst, false);
   }
 
-  /** Probes every instance once (concurrently); overlapping runs are skipped. */
+  /**
+   * Probes every instance once (concurrently); overlapping runs are skipped. A probe passing
+   * readmits the instance, failing ejects it. The probe of an instance whose breaker is open and
+   * due for its test call is that test call (a pass closes the breaker); then, if the service's
+   * breaker is open and due, the probe of an instance that passed is its test call.
+   */
   async checkHealth(): Promise<void> {
     const probe = this.options.probe;
     if (!probe || this.checking) return;
@@ -160,14 +193,37 @@ export class InstancePool {
     try {
       await Promise.all(
         this.instances.map(async (inst) => {
-          const ok = await probe(inst.url);
+          const ok = await this.probeThrough(inst.breaker, inst.url, probe);
           inst.lastHealthCheckAt = Date.now();
-          if (ok !== inst.healthy) this.setHealthy(inst, ok);
+          if (ok) {
+            if (!inst.healthy || inst.ejected) this.setHealthy(inst, true);
+          } else {
+            inst.readmitAt = Date.now() + this.ejectionMs;
+            if (inst.healthy || !inst.ejected) this.setHealthy(inst, false, true);
+          }
         }),
       );
+      const service = this.options.serviceBreaker;
+      const up = this.instances.find((i) => i.healthy && i.breaker.state === CircuitState.Closed);
+      if (service?.state === CircuitState.Open && service.blockedForMs() === 0 && up) {
+        await this.probeThrough(service, up.url, probe);
+      }
     } finally {
       this.checking = false;
     }
+  }
+
+  /** The probe, run as the breaker's test call when the breaker is open and due for one. */
+  private async probeThrough(breaker: TrackedBreaker, url: string, probe: HealthProbe): Promise<boolean> {
+    if (breaker.state !== CircuitState.Open || breaker.blockedForMs() > 0) return probe(url);
+    return breaker
+      .execute(async () => {
+        if (!(await probe(url))) throw new AttemptError('server-error', 'health check failed');
+      })
+      .then(
+        () => true,
+        () => false,
+      );
   }
 
   start(): void {
@@ -188,6 +244,7 @@ export class InstancePool {
       return {
         url: inst.url,
         healthy: inst.healthy,
+        ejected: inst.ejected,
         circuit: inst.breaker.stateName,
         circuitRetryAfterMs: inst.breaker.blockedForMs(now),
         latency: {
@@ -206,8 +263,10 @@ export class InstancePool {
     });
   }
 
-  private setHealthy(inst: UpstreamInstance, healthy: boolean): void {
+  /** `ejected` only with `healthy: false`: a failed health check; readmission clears both. */
+  private setHealthy(inst: UpstreamInstance, healthy: boolean, ejected = false): void {
     inst.healthy = healthy;
-    this.options.onHealthChange?.(inst.url, healthy);
+    inst.ejected = !healthy && ejected;
+    this.options.onHealthChange?.(inst.url, healthy, inst.ejected);
   }
 }

@@ -70,6 +70,39 @@ describe('RetryBudget', () => {
     expect(budget.tryAcquire()).toBe(true);
   });
 
+  it('says when the sliding window frees a retry again', () => {
+    let now = 1_000_250;
+    // Floor: 1 retry per 2 s window (10 buckets of 200 ms); no share of calls.
+    const budget = new RetryBudget({ ratio: 0, minPerSecond: 0.5, windowMs: 2000 }, () => now);
+    expect(budget.retryAfterMs()).toBe(0);
+    expect(budget.tryAcquire()).toBe(true);
+    // The retry sits in the bucket that started at 1 000 200: it leaves the window at 1 002 200.
+    expect(budget.retryAfterMs()).toBe(1950);
+    now += 1000;
+    expect(budget.retryAfterMs()).toBe(950);
+    now += 950;
+    expect(budget.retryAfterMs()).toBe(0);
+    expect(budget.tryAcquire()).toBe(true);
+  });
+
+  it('counts the calls leaving the window as well as the retries', () => {
+    let now = 2_000_000;
+    // Half the calls, plus a floor of 1 retry per 1 s window (10 buckets of 100 ms).
+    const budget = new RetryBudget({ ratio: 0.5, minPerSecond: 1, windowMs: 1000 }, () => now);
+    budget.recordCall();
+    budget.recordCall();
+    expect([budget.tryAcquire(), budget.tryAcquire()]).toEqual([true, true]);
+    now += 500;
+    budget.recordCall();
+    budget.recordCall();
+    expect([budget.tryAcquire(), budget.tryAcquire()]).toEqual([true, false]);
+    // When the first bucket leaves (500 ms) 2 calls and 1 retry remain: 2 × 0.5 + 1 allows a second.
+    expect(budget.retryAfterMs()).toBe(500);
+    // No floor and no calls: no retry will be allowed; the answer is the window's length.
+    const none = new RetryBudget({ ratio: 0.5, minPerSecond: 0, windowMs: 1000 }, () => now);
+    expect(none.retryAfterMs()).toBe(1000);
+  });
+
   it('keeps a small floor per second so a quiet service can still retry', () => {
     const budget = new RetryBudget({ ratio: 0.2, minPerSecond: 1, windowMs: 3000 }, () => 5_000);
     expect([1, 2, 3, 4].map(() => budget.tryAcquire())).toEqual([true, true, true, false]);

@@ -102,6 +102,26 @@ export class RetryBudget {
     return true;
   }
 
+  /**
+   * How long until the window has slid far enough for `tryAcquire` to succeed again, assuming no
+   * new calls or retries meanwhile (what a `Retry-After` can promise); 0 when it would now.
+   */
+  retryAfterMs(): number {
+    const i = this.rotate();
+    let calls = this.totalCalls;
+    let retries = this.totalRetries;
+    if (retries + 1 <= calls * this.ratio + this.floor) return 0;
+    const intoBucket = this.now() - this.bucket * this.bucketMs;
+    // After k more rotations the k oldest buckets (i+1 … i+k) have left the window.
+    for (let k = 1; k <= BUCKETS; k++) {
+      const leaving = (i + k) % BUCKETS;
+      calls -= this.calls[leaving];
+      retries -= this.retries[leaving];
+      if (retries + 1 <= calls * this.ratio + this.floor) return k * this.bucketMs - intoBucket;
+    }
+    return BUCKETS * this.bucketMs - intoBucket;
+  }
+
   snapshot(): { calls: number; retries: number; denied: number } {
     this.rotate();
     return { calls: this.totalCalls, retries: this.totalRetries, denied: this.denied };

@@ -24,6 +24,7 @@ import {
   statusError,
   upstreamFailed,
   upstreamRateLimited,
+  retryBudgetExhausted,
   upstreamTimeout,
   type AttemptOutcome,
 } from './upstream-errors.js';
@@ -195,11 +196,16 @@ export class ServiceGateway {
       breaker: options.breakers?.instance ?? DEFAULT_INSTANCE_BREAKER,
       probe: this.probe,
       healthCheckIntervalMs: this.policy.healthCheckIntervalMs,
+      serviceBreaker: this.serviceBreaker,
       onBreakerState: (url, state) => this.metrics?.circuit(url, state),
-      onHealthChange: (url, healthy) =>
+      onHealthChange: (url, healthy, ejected) =>
         this.logger[healthy ? 'info' : 'warn'](
-          { integration: this.name, instance: url, healthy },
-          healthy ? 'upstream instance back in rotation' : 'upstream instance ejected',
+          { integration: this.name, instance: url, healthy, ejected },
+          healthy
+            ? 'upstream instance back in rotation'
+            : ejected
+              ? 'upstream instance ejected: health check failed'
+              : 'upstream instance demoted after a failed attempt',
         ),
     });
     // Export every breaker as closed from the start, not only once it first changes.
@@ -371,7 +377,7 @@ export class ServiceGateway {
           : upstreamFailed(this.name, err, s.attempts, err.outcome, 'next retry would pass the deadline');
       }
       if (!this.budget.tryAcquire()) {
-        throw upstreamFailed(this.name, err, s.attempts, 'retry-budget', 'retry budget exhausted');
+        throw retryBudgetExhausted(this.name, err, s.attempts, this.budget.retryAfterMs());
       }
       s.retries++;
       this.metrics?.retry(err.outcome);
@@ -393,8 +399,8 @@ export class ServiceGateway {
     try {
       const res = await this.serviceBreaker.execute(async () => {
         s.sent = await this.auth.apply(headers, signal);
-        return inst.breaker.execute(() => this.send(inst, req, headers, signal));
-      });
+        return inst.breaker.execute(() => this.send(inst, req, headers, signal), signal);
+      }, signal);
       status = res.status;
       return { status: res.status, data: res.data, attempts: s.attempts, instance: inst.url, cached: false };
     } catch (e) {

@@ -157,6 +157,31 @@ export function upstreamFailed(
   });
 }
 
+/**
+ * 503: the retry budget refuses another retry. The upstream is failing for many calls at once;
+ * `Retry-After` says when the budget's window frees a retry again.
+ */
+export function retryBudgetExhausted(
+  integration: string,
+  last: AttemptError,
+  attempts: number,
+  retryAfterMs: number,
+): UpstreamException {
+  const what = last.status === undefined ? last.message : `HTTP ${last.status}`;
+  return new UpstreamException({
+    integration,
+    status: 503,
+    type: 'upstream-error',
+    reason: 'retry-budget',
+    reasonText: `retry budget exhausted (last: ${what} after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
+    attempts,
+    upstreamStatus: last.status,
+    upstreamBody: last.body,
+    retryAfterS: toRetryAfterSeconds(retryAfterMs),
+    cause: last,
+  });
+}
+
 /** 503: a breaker is open (the service's, or every instance's); nothing was sent upstream. */
 export function circuitOpen(integration: string, retryAfterMs: number, attempts: number): UpstreamException {
   return new UpstreamException({
