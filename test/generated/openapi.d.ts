@@ -456,15 +456,19 @@ export interface components {
             type: string;
             /** @example Validation failed */
             title: string;
-            /** @example 400 */
+            /**
+             * Format: int32
+             * @example 400
+             */
             status: number;
             /** @example email must be an email */
             detail?: string;
             /**
              * Format: uri-reference
+             * @description the request path; absent when the HTTP parser refused the request before reading it (400, 408, 431)
              * @example /api/v1/users
              */
-            instance: string;
+            instance?: string;
             /** @example req_01JEXAMPLE */
             requestId: string;
             /** Format: date-time */
@@ -505,7 +509,10 @@ export interface components {
             access_token: string;
             /** @enum {string} */
             token_type: "Bearer";
-            /** @example 3600 */
+            /**
+             * Format: double
+             * @example 3600
+             */
             expires_in: number;
             /** @example users:read users:write */
             scope: string;
@@ -568,35 +575,53 @@ export interface components {
              * @example 2024-12-17T10:30:00.000Z
              */
             timestamp: string;
-            /** @example 0 */
+            /**
+             * Format: int32
+             * @example 0
+             */
             offset: number;
-            /** @example 20 */
+            /**
+             * Format: int32
+             * @example 20
+             */
             limit: number;
             links: components["schemas"]["PageLinksDto"];
         };
         CreateUserDto: {
-            /** @example 山田太郎 */
+            /**
+             * @description display name, one line. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 山田太郎
+             */
             name: string;
             /**
              * Format: email
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example yamada@example.com
              */
             email: string;
         };
         ReplaceUserDto: {
-            /** @example 山田太郎 */
+            /**
+             * @description display name, one line. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 山田太郎
+             */
             name: string;
             /**
              * Format: email
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example yamada@example.com
              */
             email: string;
         };
         UpdateUserDto: {
-            /** @example 山田太郎 */
+            /**
+             * @description display name, one line. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 山田太郎
+             */
             name?: string;
             /**
              * Format: email
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example yamada@example.com
              */
             email?: string;
@@ -630,11 +655,20 @@ export interface components {
             retryAfterMs: number;
         };
         LatencyDto: {
-            /** @description exponentially weighted moving average (ms) */
+            /**
+             * Format: double
+             * @description exponentially weighted moving average (ms)
+             */
             ewmaMs: number | null;
-            /** @description median of the last 128 successful attempts (ms) */
+            /**
+             * Format: double
+             * @description median of the last 128 successful attempts (ms)
+             */
             p50Ms: number | null;
-            /** @description 95th percentile of the last 128 successful attempts */
+            /**
+             * Format: double
+             * @description 95th percentile of the last 128 successful attempts
+             */
             p95Ms: number | null;
             /**
              * Format: int32
@@ -671,7 +705,10 @@ export interface components {
              * @description failed attempts since start
              */
             errors: number;
-            /** @description errors / requests × 100 since start */
+            /**
+             * Format: double
+             * @description errors / requests × 100 since start
+             */
             errorRatePercent: number | null;
             /** Format: int32 */
             consecutiveErrors: number;
@@ -707,7 +744,10 @@ export interface components {
              * @description paused by a 429 until
              */
             pausedUntil: string | null;
-            /** @description outbound limit; null = none */
+            /**
+             * Format: double
+             * @description outbound limit; null = none
+             */
             ratePerSecond: number | null;
         };
         RetryBudgetStateDto: {
@@ -805,7 +845,7 @@ export interface components {
         };
         CreatePaymentDto: {
             /**
-             * @description an existing user (422 otherwise)
+             * @description an existing user (422 otherwise). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example 01JEXAMPLEUSER000000000000
              */
             userId: string;
@@ -816,7 +856,7 @@ export interface components {
              */
             amount: number;
             /**
-             * @description ISO 4217 alphabetic code
+             * @description ISO 4217 alphabetic code. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example JPY
              */
             currency: string;
@@ -854,12 +894,19 @@ export interface components {
         CreateEmailMessageDto: {
             /**
              * Format: email
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example yamada@example.com
              */
             to: string;
-            /** @example お支払いが完了しました */
+            /**
+             * @description one line. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example お支払いが完了しました
+             */
             subject: string;
-            /** @example ご利用ありがとうございます。 */
+            /**
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example ご利用ありがとうございます。
+             */
             text: string;
         };
         SmsMessageDto: {
@@ -892,11 +939,14 @@ export interface components {
         };
         CreateSmsMessageDto: {
             /**
-             * @description E.164 (`+81…`)
+             * @description E.164 (`+81…`). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example +819012345678
              */
             to: string;
-            /** @example 認証コード: 123456 */
+            /**
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 認証コード: 123456
+             */
             body: string;
         };
         GeocodeDto: {
@@ -943,6 +993,7 @@ export interface components {
              */
             status: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
             /**
+             * Format: int32
              * @description handler attempts since it was received or last replayed
              * @example 1
              */
@@ -995,6 +1046,7 @@ export interface components {
              */
             status: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
             /**
+             * Format: int32
              * @description handler attempts since it was received or last replayed
              * @example 1
              */
@@ -1046,6 +1098,7 @@ export interface components {
              */
             bodyEncoding: "utf8" | "base64";
             /**
+             * Format: int32
              * @description length of the stored body in bytes
              * @example 64
              */
@@ -1055,6 +1108,349 @@ export interface components {
              * @example aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
              */
             bodySha256: string;
+        };
+        /** @description UserDto with only the properties named in `fields` */
+        UserDtoProjection: {
+            /**
+             * @description string id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            userId?: string;
+            /** @example 山田太郎 */
+            name?: string;
+            /**
+             * Format: email
+             * @example yamada@example.com
+             */
+            email?: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            createdAt?: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            updatedAt?: string;
+        };
+        /** @description UserProfileDto with only the properties named in `fields` */
+        UserProfileDtoProjection: {
+            /** @example 01JEXAMPLE0000000000000000 */
+            userId?: string;
+            /** @example 山田太郎 */
+            name?: string;
+            /**
+             * Format: email
+             * @example yamada@example.com
+             */
+            email?: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            createdAt?: string;
+        };
+        /** @description PaymentDto with only the properties named in `fields` */
+        PaymentDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            paymentId?: string;
+            /** @example 01JEXAMPLEUSER000000000000 */
+            userId?: string;
+            /**
+             * Format: int64
+             * @description minor units of the currency
+             * @example 1200
+             */
+            amount?: number;
+            /**
+             * @description ISO 4217 code
+             * @example JPY
+             */
+            currency?: string;
+            /**
+             * @description pending until the payment webhook settles it
+             * @enum {string}
+             */
+            status?: "pending" | "succeeded" | "failed";
+            /**
+             * @description the payment service's id
+             * @example pay_01JEXAMPLE
+             */
+            providerPaymentId?: string;
+            /** @description the Idempotency-Key the payment was created with */
+            idempotencyKey?: string | null;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+            /**
+             * Format: date-time
+             * @description when it succeeded or failed
+             */
+            settledAt?: string | null;
+            /**
+             * Format: date-time
+             * @description time of the newest webhook event applied
+             */
+            lastEventAt?: string | null;
+        };
+        /** @description EmailMessageDto with only the properties named in `fields` */
+        EmailMessageDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            messageId?: string;
+            /**
+             * @description the email service's id
+             * @example msg_01JEXAMPLE
+             */
+            providerMessageId?: string;
+            /**
+             * @description the email service's status when it accepted the message
+             * @example queued
+             */
+            status?: string;
+            /**
+             * Format: email
+             * @example yamada@example.com
+             */
+            to?: string;
+            /** @example お支払いが完了しました */
+            subject?: string;
+            /** @example ご利用ありがとうございます。 */
+            text?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        /** @description SmsMessageDto with only the properties named in `fields` */
+        SmsMessageDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            messageId?: string;
+            /**
+             * @description the SMS service's id
+             * @example sms_01JEXAMPLE
+             */
+            providerMessageId?: string;
+            /**
+             * @description the SMS service's status when it accepted the message
+             * @example queued
+             */
+            status?: string;
+            /**
+             * @description E.164
+             * @example +819012345678
+             */
+            to?: string;
+            /** @example 認証コード: 123456 */
+            body?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        /** @description GeocodeDto with only the properties named in `fields` */
+        GeocodeDtoProjection: {
+            /**
+             * @description the address asked, normalised (NFKC, spaces collapsed, lower case)
+             * @example 東京駅
+             */
+            query?: string;
+            /**
+             * @description the address the maps service resolved it to
+             * @example 東京都千代田区丸の内1丁目
+             */
+            address?: string;
+            /**
+             * Format: double
+             * @example 35.681236
+             */
+            lat?: number;
+            /**
+             * Format: double
+             * @example 139.767125
+             */
+            lng?: number;
+        };
+        /** @description IntegrationDto with only the properties named in `fields` */
+        IntegrationDtoProjection: {
+            /**
+             * @example payment
+             * @enum {string}
+             */
+            name?: "payment" | "email" | "sms" | "maps";
+            /** @description instance URLs are configured */
+            configured?: boolean;
+            /**
+             * @description up: every instance in rotation; degraded: some ejected or open, or the token cannot be fetched; down: none usable
+             * @enum {string}
+             */
+            state?: "up" | "degraded" | "down" | "not-configured";
+            /**
+             * @description how the service is authenticated
+             * @enum {string}
+             */
+            auth?: "none" | "api-key" | "basic" | "oauth2";
+            circuit?: components["schemas"]["CircuitStateDto"] | (never | null);
+            /**
+             * Format: int32
+             * @description instances in rotation with a closed or half-open breaker
+             */
+            healthyInstances?: number;
+            instances?: components["schemas"]["InstanceStateDto"][];
+            /** @description OAuth 2.0 services only */
+            token?: components["schemas"]["TokenStateDto"] | (never | null);
+            rateLimit?: components["schemas"]["RateLimitStateDto"] | (never | null);
+            retryBudget?: components["schemas"]["RetryBudgetStateDto"] | (never | null);
+        };
+        /** @description WebhookEventDto with only the properties named in `fields` */
+        WebhookEventDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            eventId?: string;
+            /** @example payment-service */
+            source?: string;
+            /**
+             * @description the sender's event id, the deduplication key with `source`
+             * @example msg_2Lh9example
+             */
+            externalEventId?: string;
+            /** @example payment.succeeded */
+            type?: string;
+            /**
+             * @description pending (stored, waiting for a worker), processing (a worker holds its lease), retrying (an attempt failed; see nextAttemptAt), processed, ignored (no handler for the type), dead (every attempt failed; replayable)
+             * @example processed
+             * @enum {string}
+             */
+            status?: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
+            /**
+             * Format: int32
+             * @description handler attempts since it was received or last replayed
+             * @example 1
+             */
+            attempts?: number;
+            /**
+             * @description the error of the last failed attempt, if any (a later success keeps it as history)
+             * @example Error: payment pay_123 not found
+             */
+            lastError?: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-17T10:30:00.000Z
+             */
+            receivedAt?: string;
+            /**
+             * Format: date-time
+             * @description the timestamp the sender signed (standard, stripe)
+             */
+            signedAt?: string | null;
+            /**
+             * Format: date-time
+             * @description when pending or retrying: earliest time of the next attempt
+             */
+            nextAttemptAt?: string | null;
+            /**
+             * Format: date-time
+             * @description when processed or ignored
+             */
+            processedAt?: string | null;
+        };
+        /** @description WebhookEventDetailDto with only the properties named in `fields` */
+        WebhookEventDetailDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            eventId?: string;
+            /** @example payment-service */
+            source?: string;
+            /**
+             * @description the sender's event id, the deduplication key with `source`
+             * @example msg_2Lh9example
+             */
+            externalEventId?: string;
+            /** @example payment.succeeded */
+            type?: string;
+            /**
+             * @description pending (stored, waiting for a worker), processing (a worker holds its lease), retrying (an attempt failed; see nextAttemptAt), processed, ignored (no handler for the type), dead (every attempt failed; replayable)
+             * @example processed
+             * @enum {string}
+             */
+            status?: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
+            /**
+             * Format: int32
+             * @description handler attempts since it was received or last replayed
+             * @example 1
+             */
+            attempts?: number;
+            /**
+             * @description the error of the last failed attempt, if any (a later success keeps it as history)
+             * @example Error: payment pay_123 not found
+             */
+            lastError?: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-17T10:30:00.000Z
+             */
+            receivedAt?: string;
+            /**
+             * Format: date-time
+             * @description the timestamp the sender signed (standard, stripe)
+             */
+            signedAt?: string | null;
+            /**
+             * Format: date-time
+             * @description when pending or retrying: earliest time of the next attempt
+             */
+            nextAttemptAt?: string | null;
+            /**
+             * Format: date-time
+             * @description when processed or ignored
+             */
+            processedAt?: string | null;
+            /**
+             * @description delivery headers kept with the event (ids, timestamps, event names; never signatures)
+             * @example {
+             *       "webhook-id": "msg_2Lh9example",
+             *       "webhook-timestamp": "1734431400",
+             *       "content-type": "application/json"
+             *     }
+             */
+            receivedHeaders?: {
+                [key: string]: string;
+            };
+            /**
+             * @description the raw body: UTF-8 text as received, or base64 when the bytes are not UTF-8 (see bodyEncoding)
+             * @example {"id":"evt_1","type":"payment.succeeded","data":{"id":"pay_1"}}
+             */
+            body?: string;
+            /**
+             * @example utf8
+             * @enum {string}
+             */
+            bodyEncoding?: "utf8" | "base64";
+            /**
+             * Format: int32
+             * @description length of the stored body in bytes
+             * @example 64
+             */
+            bodyBytes?: number;
+            /**
+             * @description SHA-256 of the stored bytes
+             * @example aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+             */
+            bodySha256?: string;
         };
     };
     responses: never;
@@ -1081,6 +1477,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1098,6 +1496,8 @@ export interface operations {
             /** @description RFC 6749 error; a problem when the body cannot be parsed at all (malformed JSON) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1116,6 +1516,8 @@ export interface operations {
             /** @description invalid_client */
             401: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1130,9 +1532,30 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthErrorDto"];
                 };
             };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1150,6 +1573,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1169,6 +1594,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1186,6 +1632,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1207,9 +1655,9 @@ export interface operations {
                 fields?: string;
                 /** @description comma-separated keys of: name, email, createdAt, updatedAt; prefix - for descending */
                 sort?: string;
-                /** @description exact name */
+                /** @description exact name. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 name?: string;
-                /** @description exact email */
+                /** @description exact email. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 email?: string;
             };
             header?: {
@@ -1226,6 +1674,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1240,13 +1690,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["UserDto"][];
+                        data: (components["schemas"]["UserDto"] | components["schemas"]["UserDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -1254,6 +1704,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1263,6 +1715,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1282,6 +1736,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1299,6 +1755,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1316,6 +1774,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1335,6 +1814,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1352,6 +1852,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1380,6 +1882,10 @@ export interface operations {
                 headers: {
                     /** @description URL of the created resource */
                     Location?: string;
+                    /** @description entity tag of the resource as created */
+                    ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1402,6 +1908,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1421,6 +1929,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1438,6 +1948,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1455,6 +1967,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1472,6 +2005,8 @@ export interface operations {
             /** @description conflict with the current state (e.g. unique key) */
             409: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1489,6 +2024,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1506,6 +2043,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1525,6 +2064,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1542,6 +2102,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1575,6 +2137,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1589,7 +2153,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["UserDto"];
+                        data: components["schemas"]["UserDto"] | components["schemas"]["UserDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -1597,6 +2161,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1606,6 +2172,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1625,6 +2193,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1642,6 +2212,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1659,6 +2231,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1676,6 +2250,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1695,6 +2290,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1712,6 +2328,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1746,6 +2364,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1768,6 +2388,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1787,6 +2409,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1804,6 +2428,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1821,6 +2447,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1838,6 +2466,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1855,6 +2504,8 @@ export interface operations {
             /** @description conflict with the current state (e.g. unique key) */
             409: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1872,6 +2523,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1889,6 +2542,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1906,6 +2561,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1925,6 +2582,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1942,6 +2620,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1970,6 +2650,8 @@ export interface operations {
             /** @description deleted */
             204: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1985,6 +2667,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2004,6 +2688,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2021,6 +2707,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2038,6 +2726,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2055,6 +2745,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2072,6 +2783,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2091,6 +2804,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2108,6 +2842,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2144,6 +2880,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2166,6 +2904,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2185,6 +2925,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2202,6 +2944,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2219,6 +2963,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2236,6 +2982,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2253,6 +3020,8 @@ export interface operations {
             /** @description conflict with the current state (e.g. unique key) */
             409: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2270,6 +3039,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2287,6 +3058,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2304,6 +3077,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2323,6 +3098,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2340,6 +3136,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2373,6 +3171,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2387,7 +3187,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["UserProfileDto"];
+                        data: components["schemas"]["UserProfileDto"] | components["schemas"]["UserProfileDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -2395,6 +3195,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2404,6 +3206,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2423,6 +3227,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2440,6 +3246,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2457,6 +3265,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2474,6 +3284,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2493,6 +3324,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2510,6 +3362,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2532,6 +3386,8 @@ export interface operations {
             /** @description every dependency is up */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2552,7 +3408,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2570,7 +3429,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2588,7 +3450,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2597,9 +3462,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2611,6 +3517,8 @@ export interface operations {
             /** @description a dependency is down, or the app is shutting down */
             503: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2631,7 +3539,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2649,7 +3560,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2667,7 +3581,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2689,6 +3606,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2700,9 +3619,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2725,6 +3685,8 @@ export interface operations {
             /** @description ready: every dependency is usable */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2745,7 +3707,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2763,7 +3728,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2781,7 +3749,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2790,9 +3761,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2804,6 +3816,8 @@ export interface operations {
             /** @description starting, draining, or a dependency is down */
             503: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2824,7 +3838,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2842,7 +3859,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2860,7 +3880,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2882,6 +3905,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2896,9 +3921,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2921,6 +3987,8 @@ export interface operations {
             /** @description Prometheus text exposition format */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2929,11 +3997,26 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description missing or invalid bearer token */
             401: {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2945,6 +4028,34 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2956,6 +4067,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2978,6 +4091,8 @@ export interface operations {
             /** @description the SLA figures of the last 5 minutes and each component */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3003,7 +4118,10 @@ export interface operations {
                             requests: number;
                             /** @description 95th percentile latency (ms), target < 200 */
                             latencyP95Ms: {
-                                /** @description null when nothing was measured in the window */
+                                /**
+                                 * Format: double
+                                 * @description null when nothing was measured in the window
+                                 */
                                 value: number | null;
                                 /** @example < 200 */
                                 target: string;
@@ -3013,7 +4131,10 @@ export interface operations {
                             };
                             /** @description non-5xx answers (%), target >= 99.9 */
                             availabilityPercent: {
-                                /** @description null when nothing was measured in the window */
+                                /**
+                                 * Format: double
+                                 * @description null when nothing was measured in the window
+                                 */
                                 value: number | null;
                                 /** @example < 200 */
                                 target: string;
@@ -3023,7 +4144,10 @@ export interface operations {
                             };
                             /** @description 5xx answers (%), target < 0.1 */
                             errorRatePercent: {
-                                /** @description null when nothing was measured in the window */
+                                /**
+                                 * Format: double
+                                 * @description null when nothing was measured in the window
+                                 */
                                 value: number | null;
                                 /** @example < 200 */
                                 target: string;
@@ -3033,7 +4157,10 @@ export interface operations {
                             };
                             /** @description retried outbound calls that finally succeeded (%), target > 95 */
                             retrySuccessPercent: {
-                                /** @description null when nothing was measured in the window */
+                                /**
+                                 * Format: double
+                                 * @description null when nothing was measured in the window
+                                 */
                                 value: number | null;
                                 /** @example < 200 */
                                 target: string;
@@ -3137,15 +4264,57 @@ export interface operations {
                                 /** Format: int32 */
                                 dead: number;
                             } | null;
+                            /** Format: double */
                             oldestPendingAgeSeconds?: number | null;
                             error?: string;
                         };
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3168,12 +4337,15 @@ export interface operations {
             /** @description uptime, memory, event-loop delay, effective configuration (secrets masked) and queue details */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** Format: double */
                         uptimeSeconds?: number;
                         /** Format: int32 */
                         pid?: number;
@@ -3200,11 +4372,26 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description missing or invalid bearer token */
             401: {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3216,6 +4403,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3227,6 +4416,34 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3238,6 +4455,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3259,7 +4478,7 @@ export interface operations {
                 fields?: string;
                 /** @description comma-separated keys of: createdAt, updatedAt, amount, status, settledAt; prefix - for descending */
                 sort?: string;
-                /** @description payments of this user */
+                /** @description payments of this user. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 userId?: string;
                 status?: "pending" | "succeeded" | "failed";
             };
@@ -3277,6 +4496,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3291,13 +4512,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["PaymentDto"][];
+                        data: (components["schemas"]["PaymentDto"] | components["schemas"]["PaymentDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -3305,6 +4526,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3314,6 +4537,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3333,6 +4558,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3350,6 +4577,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3367,6 +4596,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3386,6 +4636,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3403,6 +4674,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3436,6 +4709,8 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description URL of the payment */
                     "Content-Location"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3460,6 +4735,10 @@ export interface operations {
                 headers: {
                     /** @description URL of the created resource */
                     Location?: string;
+                    /** @description entity tag of the resource as created */
+                    ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3482,6 +4761,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3501,6 +4782,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3518,6 +4801,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3535,6 +4820,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3552,6 +4858,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3569,6 +4877,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3586,6 +4896,8 @@ export interface operations {
             /** @description the user does not exist, or the Idempotency-Key was used with another body */
             422: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3605,6 +4917,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3622,6 +4955,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3633,6 +4968,8 @@ export interface operations {
             /** @description the upstream service failed after retries */
             502: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3646,6 +4983,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3657,6 +4996,8 @@ export interface operations {
             /** @description the upstream service timed out */
             504: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3690,6 +5031,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3704,7 +5047,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["PaymentDto"];
+                        data: components["schemas"]["PaymentDto"] | components["schemas"]["PaymentDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -3712,6 +5055,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3721,6 +5066,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3740,6 +5087,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3757,6 +5106,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3774,6 +5125,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3791,6 +5144,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3810,6 +5184,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3827,6 +5222,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3846,11 +5243,11 @@ export interface operations {
                 limit?: number;
                 /** @description comma-separated keys of: createdAt, to, status; prefix - for descending */
                 sort?: string;
-                /** @description exact provider status */
+                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 status?: string;
                 /** @description comma-separated subset of: messageId, providerMessageId, status, to, subject, text, createdAt, updatedAt; each item (or the resource) then has only these properties */
                 fields?: string;
-                /** @description exact recipient */
+                /** @description exact recipient. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 to?: string;
             };
             header?: {
@@ -3867,6 +5264,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3881,13 +5280,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["EmailMessageDto"][];
+                        data: (components["schemas"]["EmailMessageDto"] | components["schemas"]["EmailMessageDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -3895,6 +5294,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3904,6 +5305,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3923,6 +5326,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3940,6 +5345,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3957,6 +5364,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3976,6 +5404,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3993,6 +5442,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4021,6 +5472,10 @@ export interface operations {
                 headers: {
                     /** @description URL of the created resource */
                     Location?: string;
+                    /** @description entity tag of the resource as created */
+                    ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4043,6 +5498,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4062,6 +5519,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4079,6 +5538,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4096,6 +5557,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4113,6 +5595,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4130,6 +5614,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4149,6 +5635,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4166,6 +5673,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4177,6 +5686,8 @@ export interface operations {
             /** @description the upstream service failed after retries */
             502: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4190,6 +5701,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4201,6 +5714,8 @@ export interface operations {
             /** @description the upstream service timed out */
             504: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4234,6 +5749,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4248,7 +5765,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["EmailMessageDto"];
+                        data: components["schemas"]["EmailMessageDto"] | components["schemas"]["EmailMessageDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -4256,6 +5773,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4265,6 +5784,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4284,6 +5805,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4301,6 +5824,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4318,6 +5843,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4335,6 +5862,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4354,6 +5902,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4371,6 +5940,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4390,11 +5961,11 @@ export interface operations {
                 limit?: number;
                 /** @description comma-separated keys of: createdAt, to, status; prefix - for descending */
                 sort?: string;
-                /** @description exact provider status */
+                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 status?: string;
                 /** @description comma-separated subset of: messageId, providerMessageId, status, to, body, createdAt, updatedAt; each item (or the resource) then has only these properties */
                 fields?: string;
-                /** @description exact recipient (E.164) */
+                /** @description exact recipient (E.164). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 to?: string;
             };
             header?: {
@@ -4411,6 +5982,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4425,13 +5998,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["SmsMessageDto"][];
+                        data: (components["schemas"]["SmsMessageDto"] | components["schemas"]["SmsMessageDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -4439,6 +6012,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4448,6 +6023,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4467,6 +6044,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4484,6 +6063,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4501,6 +6082,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4520,6 +6122,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4537,6 +6160,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4565,6 +6190,10 @@ export interface operations {
                 headers: {
                     /** @description URL of the created resource */
                     Location?: string;
+                    /** @description entity tag of the resource as created */
+                    ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4587,6 +6216,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4606,6 +6237,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4623,6 +6256,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4640,6 +6275,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4657,6 +6313,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4674,6 +6332,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4693,6 +6353,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4710,6 +6391,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4721,6 +6404,8 @@ export interface operations {
             /** @description the upstream service failed after retries */
             502: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4734,6 +6419,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4745,6 +6432,8 @@ export interface operations {
             /** @description the upstream service timed out */
             504: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4778,6 +6467,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4792,7 +6483,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["SmsMessageDto"];
+                        data: components["schemas"]["SmsMessageDto"] | components["schemas"]["SmsMessageDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -4800,6 +6491,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4809,6 +6502,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4828,6 +6523,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4845,6 +6542,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4862,6 +6561,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4879,6 +6580,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4898,6 +6620,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4915,6 +6658,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4928,7 +6673,7 @@ export interface operations {
     geocode: {
         parameters: {
             query: {
-                /** @description a postal address or a well-known place */
+                /** @description a postal address or a well-known place. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 address: string;
                 /** @description comma-separated subset of: query, address, lat, lng; each item (or the resource) then has only these properties */
                 fields?: string;
@@ -4947,6 +6692,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4961,7 +6708,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["GeocodeDto"];
+                        data: components["schemas"]["GeocodeDto"] | components["schemas"]["GeocodeDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -4969,6 +6716,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4978,6 +6727,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4997,6 +6748,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5014,6 +6767,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5031,6 +6786,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5048,6 +6805,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5067,6 +6845,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5084,6 +6883,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5095,6 +6896,8 @@ export interface operations {
             /** @description the upstream service failed after retries */
             502: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5108,6 +6911,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5119,6 +6924,8 @@ export interface operations {
             /** @description the upstream service timed out */
             504: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5155,6 +6962,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5169,13 +6978,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["IntegrationDto"][];
+                        data: (components["schemas"]["IntegrationDto"] | components["schemas"]["IntegrationDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -5183,6 +6992,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5192,6 +7003,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5211,6 +7024,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5228,6 +7043,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5245,6 +7062,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5264,6 +7102,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5281,6 +7140,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5314,6 +7175,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5328,7 +7191,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["IntegrationDto"];
+                        data: components["schemas"]["IntegrationDto"] | components["schemas"]["IntegrationDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -5336,6 +7199,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5345,6 +7210,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5364,6 +7231,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5381,6 +7250,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5398,6 +7269,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5415,6 +7288,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5434,6 +7328,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5451,6 +7366,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5472,13 +7389,13 @@ export interface operations {
                 fields?: string;
                 /** @description comma-separated keys of: receivedAt, processedAt, attempts, source, type, status; prefix - for descending */
                 sort?: string;
-                /** @description exact source */
+                /** @description exact source. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 source?: string;
-                /** @description exact event type */
+                /** @description exact event type. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 type?: string;
                 /** @description exact status */
                 status?: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
-                /** @description the sender's event id */
+                /** @description the sender's event id. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 externalEventId?: string;
             };
             header?: {
@@ -5495,6 +7412,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5509,13 +7428,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["WebhookEventDto"][];
+                        data: (components["schemas"]["WebhookEventDto"] | components["schemas"]["WebhookEventDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -5523,6 +7442,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5532,6 +7453,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5551,6 +7474,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5568,6 +7493,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5585,6 +7512,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5604,6 +7552,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5621,6 +7590,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5654,6 +7625,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5668,7 +7641,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["WebhookEventDetailDto"];
+                        data: components["schemas"]["WebhookEventDetailDto"] | components["schemas"]["WebhookEventDetailDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -5676,6 +7649,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5685,6 +7660,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5704,6 +7681,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5721,6 +7700,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5738,6 +7719,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5755,6 +7738,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5774,6 +7778,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5791,6 +7816,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5816,6 +7843,8 @@ export interface operations {
             /** @description the event, now pending and queued */
             202: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5838,6 +7867,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5857,6 +7888,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5874,6 +7907,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5891,6 +7926,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5908,6 +7945,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5925,6 +7983,8 @@ export interface operations {
             /** @description conflict with the current state (e.g. unique key) */
             409: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5944,6 +8004,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5961,6 +8042,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6004,6 +8087,8 @@ export interface operations {
             /** @description stored (or already stored: `duplicate: true`); safe to stop delivering */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6024,6 +8109,8 @@ export interface operations {
             /** @description authentic, but not an event of the scheme (not JSON, no id or type) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6037,6 +8124,8 @@ export interface operations {
                 headers: {
                     /** @description `Signature realm="<source>"` */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6048,6 +8137,8 @@ export interface operations {
             /** @description the client address is not in the source allowlist */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6059,6 +8150,21 @@ export interface operations {
             /** @description no such source */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6070,6 +8176,34 @@ export interface operations {
             /** @description body over 1048576 bytes */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description body Content-Type not accepted */
+            415: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6081,6 +8215,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6094,6 +8230,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;

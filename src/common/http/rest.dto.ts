@@ -32,10 +32,10 @@ export class PageLinksDto {
 }
 
 export class ListEnvelopeMetaDto extends EnvelopeMetaDto {
-  @ApiProperty({ example: 0, minimum: 0 })
+  @ApiProperty({ type: 'integer', example: 0, minimum: 0 })
   offset!: number;
 
-  @ApiProperty({ example: 20, minimum: 1, maximum: 100 })
+  @ApiProperty({ type: 'integer', example: 20, minimum: 1, maximum: 100 })
   limit!: number;
 
   @ApiProperty({ type: PageLinksDto })
@@ -65,14 +65,19 @@ export class ProblemDto {
   @ApiProperty({ example: 'Validation failed', maxLength: 200, pattern: '^.*$' })
   title!: string;
 
-  @ApiProperty({ example: 400 })
+  @ApiProperty({ type: 'integer', format: 'int32', example: 400, minimum: 400, maximum: 599 })
   status!: number;
 
   @ApiPropertyOptional({ example: 'email must be an email', maxLength: 10000, pattern: '^.*$' })
   detail?: string;
 
-  @ApiProperty({ example: '/api/v1/users', format: 'uri-reference', maxLength: 2048 })
-  instance!: string;
+  @ApiPropertyOptional({
+    description: 'the request path; absent when the HTTP parser refused the request before reading it (400, 408, 431)',
+    example: '/api/v1/users',
+    format: 'uri-reference',
+    maxLength: 2048,
+  })
+  instance?: string;
 
   @ApiProperty({ example: 'req_01JEXAMPLE', maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' })
   requestId!: string;
