@@ -441,7 +441,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         FieldErrorDto: {
-            /** @example email */
+            /**
+             * @description the property path; an unknown property by its name as sent (control characters escaped as \u{…})
+             * @example email
+             */
             field: string;
             /** @example email must be an email */
             message: string;

@@ -43,7 +43,12 @@ export class ListEnvelopeMetaDto extends EnvelopeMetaDto {
 }
 
 export class FieldErrorDto {
-  @ApiProperty({ example: 'email', maxLength: 200, pattern: '^[A-Za-z0-9_.\\[\\]-]+$' })
+  @ApiProperty({
+    description: 'the property path; an unknown property by its name as sent (control characters escaped as \\u{…})',
+    example: 'email',
+    maxLength: 200,
+    pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]+$',
+  })
   field!: string;
 
   @ApiProperty({ example: 'email must be an email', maxLength: 1000, pattern: '^.*$' })
@@ -75,7 +80,8 @@ export class ProblemDto {
     description: 'the request path; absent when the HTTP parser refused the request before reading it (400, 408, 431)',
     example: '/api/v1/users',
     format: 'uri-reference',
-    maxLength: 2048,
+    // Node's HTTP parser reads at most 16 KiB of request line and headers: no path is longer.
+    maxLength: 16384,
   })
   instance?: string;
 
