@@ -82,6 +82,13 @@ describe('fuzzing every operation of the OpenAPI document (fast-check, seeded)',
               scope: 'users:read users:read users:read',
             }),
           },
+          {
+            // A scope repeated 500 times: the token must stay within the documented 4,096 characters.
+            method: 'POST',
+            url: '/oauth/token',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            payload: `grant_type=client_credentials&client_id=${BOOTSTRAP.id}&client_secret=${BOOTSTRAP.secret}&scope=${'users:read+'.repeat(500)}`,
+          },
         ],
         'post /api/v1/webhooks/{source}': [
           { method: 'POST', url: '/api/v1/webhooks/acme', headers: delivery.headers, payload: delivery.body },
