@@ -441,7 +441,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         FieldErrorDto: {
-            /** @example email */
+            /**
+             * @description the property path; an unknown property by its name as sent (control characters escaped as \u{…})
+             * @example email
+             */
             field: string;
             /** @example email must be an email */
             message: string;
@@ -456,15 +459,19 @@ export interface components {
             type: string;
             /** @example Validation failed */
             title: string;
-            /** @example 400 */
+            /**
+             * Format: int32
+             * @example 400
+             */
             status: number;
             /** @example email must be an email */
             detail?: string;
             /**
              * Format: uri-reference
+             * @description the request path; absent when the HTTP parser refused the request before reading it (400, 408, 431)
              * @example /api/v1/users
              */
-            instance: string;
+            instance?: string;
             /** @example req_01JEXAMPLE */
             requestId: string;
             /** Format: date-time */
@@ -505,7 +512,10 @@ export interface components {
             access_token: string;
             /** @enum {string} */
             token_type: "Bearer";
-            /** @example 3600 */
+            /**
+             * Format: double
+             * @example 3600
+             */
             expires_in: number;
             /** @example users:read users:write */
             scope: string;
@@ -568,35 +578,53 @@ export interface components {
              * @example 2024-12-17T10:30:00.000Z
              */
             timestamp: string;
-            /** @example 0 */
+            /**
+             * Format: int32
+             * @example 0
+             */
             offset: number;
-            /** @example 20 */
+            /**
+             * Format: int32
+             * @example 20
+             */
             limit: number;
             links: components["schemas"]["PageLinksDto"];
         };
         CreateUserDto: {
-            /** @example 山田太郎 */
+            /**
+             * @description display name, one line. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 山田太郎
+             */
             name: string;
             /**
              * Format: email
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example yamada@example.com
              */
             email: string;
         };
         ReplaceUserDto: {
-            /** @example 山田太郎 */
+            /**
+             * @description display name, one line. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 山田太郎
+             */
             name: string;
             /**
              * Format: email
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example yamada@example.com
              */
             email: string;
         };
         UpdateUserDto: {
-            /** @example 山田太郎 */
+            /**
+             * @description display name, one line. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 山田太郎
+             */
             name?: string;
             /**
              * Format: email
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example yamada@example.com
              */
             email?: string;
@@ -630,11 +658,20 @@ export interface components {
             retryAfterMs: number;
         };
         LatencyDto: {
-            /** @description exponentially weighted moving average (ms) */
+            /**
+             * Format: double
+             * @description exponentially weighted moving average (ms)
+             */
             ewmaMs: number | null;
-            /** @description median of the last 128 successful attempts (ms) */
+            /**
+             * Format: double
+             * @description median of the last 128 successful attempts (ms)
+             */
             p50Ms: number | null;
-            /** @description 95th percentile of the last 128 successful attempts */
+            /**
+             * Format: double
+             * @description 95th percentile of the last 128 successful attempts
+             */
             p95Ms: number | null;
             /**
              * Format: int32
@@ -673,7 +710,10 @@ export interface components {
              * @description failed attempts since start
              */
             errors: number;
-            /** @description errors / requests × 100 since start */
+            /**
+             * Format: double
+             * @description errors / requests × 100 since start
+             */
             errorRatePercent: number | null;
             /** Format: int32 */
             consecutiveErrors: number;
@@ -709,7 +749,10 @@ export interface components {
              * @description paused by a 429 until
              */
             pausedUntil: string | null;
-            /** @description outbound limit; null = none */
+            /**
+             * Format: double
+             * @description outbound limit; null = none
+             */
             ratePerSecond: number | null;
         };
         RetryBudgetStateDto: {
@@ -807,7 +850,7 @@ export interface components {
         };
         CreatePaymentDto: {
             /**
-             * @description an existing user (422 otherwise)
+             * @description an existing user (422 otherwise). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example 01JEXAMPLEUSER000000000000
              */
             userId: string;
@@ -818,7 +861,7 @@ export interface components {
              */
             amount: number;
             /**
-             * @description ISO 4217 alphabetic code
+             * @description ISO 4217 alphabetic code. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example JPY
              */
             currency: string;
@@ -856,12 +899,19 @@ export interface components {
         CreateEmailMessageDto: {
             /**
              * Format: email
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example yamada@example.com
              */
             to: string;
-            /** @example お支払いが完了しました */
+            /**
+             * @description one line. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example お支払いが完了しました
+             */
             subject: string;
-            /** @example ご利用ありがとうございます。 */
+            /**
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example ご利用ありがとうございます。
+             */
             text: string;
         };
         SmsMessageDto: {
@@ -894,11 +944,14 @@ export interface components {
         };
         CreateSmsMessageDto: {
             /**
-             * @description E.164 (`+81…`)
+             * @description E.164 (`+81…`). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example +819012345678
              */
             to: string;
-            /** @example 認証コード: 123456 */
+            /**
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 認証コード: 123456
+             */
             body: string;
         };
         GeocodeDto: {
@@ -945,6 +998,7 @@ export interface components {
              */
             status: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
             /**
+             * Format: int32
              * @description handler attempts since it was received or last replayed
              * @example 1
              */
@@ -997,6 +1051,7 @@ export interface components {
              */
             status: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
             /**
+             * Format: int32
              * @description handler attempts since it was received or last replayed
              * @example 1
              */
@@ -1048,6 +1103,7 @@ export interface components {
              */
             bodyEncoding: "utf8" | "base64";
             /**
+             * Format: int32
              * @description length of the stored body in bytes
              * @example 64
              */
@@ -1057,6 +1113,349 @@ export interface components {
              * @example aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
              */
             bodySha256: string;
+        };
+        /** @description UserDto with only the properties named in `fields` */
+        UserDtoProjection: {
+            /**
+             * @description string id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            userId?: string;
+            /** @example 山田太郎 */
+            name?: string;
+            /**
+             * Format: email
+             * @example yamada@example.com
+             */
+            email?: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            createdAt?: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            updatedAt?: string;
+        };
+        /** @description UserProfileDto with only the properties named in `fields` */
+        UserProfileDtoProjection: {
+            /** @example 01JEXAMPLE0000000000000000 */
+            userId?: string;
+            /** @example 山田太郎 */
+            name?: string;
+            /**
+             * Format: email
+             * @example yamada@example.com
+             */
+            email?: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            createdAt?: string;
+        };
+        /** @description PaymentDto with only the properties named in `fields` */
+        PaymentDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            paymentId?: string;
+            /** @example 01JEXAMPLEUSER000000000000 */
+            userId?: string;
+            /**
+             * Format: int64
+             * @description minor units of the currency
+             * @example 1200
+             */
+            amount?: number;
+            /**
+             * @description ISO 4217 code
+             * @example JPY
+             */
+            currency?: string;
+            /**
+             * @description pending until the payment webhook settles it
+             * @enum {string}
+             */
+            status?: "pending" | "succeeded" | "failed";
+            /**
+             * @description the payment service's id
+             * @example pay_01JEXAMPLE
+             */
+            providerPaymentId?: string;
+            /** @description the Idempotency-Key the payment was created with */
+            idempotencyKey?: string | null;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+            /**
+             * Format: date-time
+             * @description when it succeeded or failed
+             */
+            settledAt?: string | null;
+            /**
+             * Format: date-time
+             * @description time of the newest webhook event applied
+             */
+            lastEventAt?: string | null;
+        };
+        /** @description EmailMessageDto with only the properties named in `fields` */
+        EmailMessageDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            messageId?: string;
+            /**
+             * @description the email service's id
+             * @example msg_01JEXAMPLE
+             */
+            providerMessageId?: string;
+            /**
+             * @description the email service's status when it accepted the message
+             * @example queued
+             */
+            status?: string;
+            /**
+             * Format: email
+             * @example yamada@example.com
+             */
+            to?: string;
+            /** @example お支払いが完了しました */
+            subject?: string;
+            /** @example ご利用ありがとうございます。 */
+            text?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        /** @description SmsMessageDto with only the properties named in `fields` */
+        SmsMessageDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            messageId?: string;
+            /**
+             * @description the SMS service's id
+             * @example sms_01JEXAMPLE
+             */
+            providerMessageId?: string;
+            /**
+             * @description the SMS service's status when it accepted the message
+             * @example queued
+             */
+            status?: string;
+            /**
+             * @description E.164
+             * @example +819012345678
+             */
+            to?: string;
+            /** @example 認証コード: 123456 */
+            body?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        /** @description GeocodeDto with only the properties named in `fields` */
+        GeocodeDtoProjection: {
+            /**
+             * @description the address asked, normalised (NFKC, spaces collapsed, lower case)
+             * @example 東京駅
+             */
+            query?: string;
+            /**
+             * @description the address the maps service resolved it to
+             * @example 東京都千代田区丸の内1丁目
+             */
+            address?: string;
+            /**
+             * Format: double
+             * @example 35.681236
+             */
+            lat?: number;
+            /**
+             * Format: double
+             * @example 139.767125
+             */
+            lng?: number;
+        };
+        /** @description IntegrationDto with only the properties named in `fields` */
+        IntegrationDtoProjection: {
+            /**
+             * @example payment
+             * @enum {string}
+             */
+            name?: "payment" | "email" | "sms" | "maps";
+            /** @description instance URLs are configured */
+            configured?: boolean;
+            /**
+             * @description up: every instance in rotation; degraded: some ejected or open, or the token cannot be fetched; down: none usable
+             * @enum {string}
+             */
+            state?: "up" | "degraded" | "down" | "not-configured";
+            /**
+             * @description how the service is authenticated
+             * @enum {string}
+             */
+            auth?: "none" | "api-key" | "basic" | "oauth2";
+            circuit?: components["schemas"]["CircuitStateDto"] | (never | null);
+            /**
+             * Format: int32
+             * @description instances in rotation with a closed or half-open breaker
+             */
+            healthyInstances?: number;
+            instances?: components["schemas"]["InstanceStateDto"][];
+            /** @description OAuth 2.0 services only */
+            token?: components["schemas"]["TokenStateDto"] | (never | null);
+            rateLimit?: components["schemas"]["RateLimitStateDto"] | (never | null);
+            retryBudget?: components["schemas"]["RetryBudgetStateDto"] | (never | null);
+        };
+        /** @description WebhookEventDto with only the properties named in `fields` */
+        WebhookEventDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            eventId?: string;
+            /** @example payment-service */
+            source?: string;
+            /**
+             * @description the sender's event id, the deduplication key with `source`
+             * @example msg_2Lh9example
+             */
+            externalEventId?: string;
+            /** @example payment.succeeded */
+            type?: string;
+            /**
+             * @description pending (stored, waiting for a worker), processing (a worker holds its lease), retrying (an attempt failed; see nextAttemptAt), processed, ignored (no handler for the type), dead (every attempt failed; replayable)
+             * @example processed
+             * @enum {string}
+             */
+            status?: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
+            /**
+             * Format: int32
+             * @description handler attempts since it was received or last replayed
+             * @example 1
+             */
+            attempts?: number;
+            /**
+             * @description the error of the last failed attempt, if any (a later success keeps it as history)
+             * @example Error: payment pay_123 not found
+             */
+            lastError?: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-17T10:30:00.000Z
+             */
+            receivedAt?: string;
+            /**
+             * Format: date-time
+             * @description the timestamp the sender signed (standard, stripe)
+             */
+            signedAt?: string | null;
+            /**
+             * Format: date-time
+             * @description when pending or retrying: earliest time of the next attempt
+             */
+            nextAttemptAt?: string | null;
+            /**
+             * Format: date-time
+             * @description when processed or ignored
+             */
+            processedAt?: string | null;
+        };
+        /** @description WebhookEventDetailDto with only the properties named in `fields` */
+        WebhookEventDetailDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            eventId?: string;
+            /** @example payment-service */
+            source?: string;
+            /**
+             * @description the sender's event id, the deduplication key with `source`
+             * @example msg_2Lh9example
+             */
+            externalEventId?: string;
+            /** @example payment.succeeded */
+            type?: string;
+            /**
+             * @description pending (stored, waiting for a worker), processing (a worker holds its lease), retrying (an attempt failed; see nextAttemptAt), processed, ignored (no handler for the type), dead (every attempt failed; replayable)
+             * @example processed
+             * @enum {string}
+             */
+            status?: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
+            /**
+             * Format: int32
+             * @description handler attempts since it was received or last replayed
+             * @example 1
+             */
+            attempts?: number;
+            /**
+             * @description the error of the last failed attempt, if any (a later success keeps it as history)
+             * @example Error: payment pay_123 not found
+             */
+            lastError?: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-17T10:30:00.000Z
+             */
+            receivedAt?: string;
+            /**
+             * Format: date-time
+             * @description the timestamp the sender signed (standard, stripe)
+             */
+            signedAt?: string | null;
+            /**
+             * Format: date-time
+             * @description when pending or retrying: earliest time of the next attempt
+             */
+            nextAttemptAt?: string | null;
+            /**
+             * Format: date-time
+             * @description when processed or ignored
+             */
+            processedAt?: string | null;
+            /**
+             * @description delivery headers kept with the event (ids, timestamps, event names; never signatures)
+             * @example {
+             *       "webhook-id": "msg_2Lh9example",
+             *       "webhook-timestamp": "1734431400",
+             *       "content-type": "application/json"
+             *     }
+             */
+            receivedHeaders?: {
+                [key: string]: string;
+            };
+            /**
+             * @description the raw body: UTF-8 text as received, or base64 when the bytes are not UTF-8 (see bodyEncoding)
+             * @example {"id":"evt_1","type":"payment.succeeded","data":{"id":"pay_1"}}
+             */
+            body?: string;
+            /**
+             * @example utf8
+             * @enum {string}
+             */
+            bodyEncoding?: "utf8" | "base64";
+            /**
+             * Format: int32
+             * @description length of the stored body in bytes
+             * @example 64
+             */
+            bodyBytes?: number;
+            /**
+             * @description SHA-256 of the stored bytes
+             * @example aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+             */
+            bodySha256?: string;
         };
     };
     responses: never;
@@ -1083,6 +1482,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1100,6 +1501,8 @@ export interface operations {
             /** @description RFC 6749 error; a problem when the body cannot be parsed at all (malformed JSON) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1118,6 +1521,8 @@ export interface operations {
             /** @description invalid_client */
             401: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1132,9 +1537,30 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthErrorDto"];
                 };
             };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1152,6 +1578,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1171,6 +1599,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1188,6 +1637,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1209,9 +1660,9 @@ export interface operations {
                 fields?: string;
                 /** @description comma-separated keys of: name, email, createdAt, updatedAt; prefix - for descending */
                 sort?: string;
-                /** @description exact name */
+                /** @description exact name. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 name?: string;
-                /** @description exact email */
+                /** @description exact email. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 email?: string;
             };
             header?: {
@@ -1228,6 +1679,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1242,13 +1695,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["UserDto"][];
+                        data: (components["schemas"]["UserDto"] | components["schemas"]["UserDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -1256,6 +1709,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1265,6 +1720,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1284,6 +1741,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1301,6 +1760,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1318,6 +1779,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1337,6 +1819,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1354,6 +1857,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1382,6 +1887,10 @@ export interface operations {
                 headers: {
                     /** @description URL of the created resource */
                     Location?: string;
+                    /** @description entity tag of the resource as created */
+                    ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1404,6 +1913,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1423,6 +1934,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1440,6 +1953,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1457,6 +1972,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1474,6 +2010,8 @@ export interface operations {
             /** @description conflict with the current state (e.g. unique key) */
             409: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1491,6 +2029,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1508,6 +2048,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1527,6 +2069,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1544,6 +2107,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1577,6 +2142,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1591,7 +2158,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["UserDto"];
+                        data: components["schemas"]["UserDto"] | components["schemas"]["UserDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -1599,6 +2166,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1608,6 +2177,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1627,6 +2198,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1644,6 +2217,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1661,6 +2236,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1678,6 +2255,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1697,6 +2295,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1714,6 +2333,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1748,6 +2369,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1770,6 +2393,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1789,6 +2414,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1806,6 +2433,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1823,6 +2452,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1840,6 +2471,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1857,6 +2509,8 @@ export interface operations {
             /** @description conflict with the current state (e.g. unique key) */
             409: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1874,6 +2528,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1891,6 +2547,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1908,6 +2566,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1927,6 +2587,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1944,6 +2625,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1972,6 +2655,8 @@ export interface operations {
             /** @description deleted */
             204: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1987,6 +2672,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2006,6 +2693,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2023,6 +2712,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2040,6 +2731,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2057,6 +2750,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2074,6 +2788,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2093,6 +2809,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2110,6 +2847,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2146,6 +2885,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2168,6 +2909,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2187,6 +2930,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2204,6 +2949,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2221,6 +2968,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2238,6 +2987,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2255,6 +3025,8 @@ export interface operations {
             /** @description conflict with the current state (e.g. unique key) */
             409: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2272,6 +3044,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2289,6 +3063,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2306,6 +3082,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2325,6 +3103,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2342,6 +3141,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2375,6 +3176,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2389,7 +3192,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["UserProfileDto"];
+                        data: components["schemas"]["UserProfileDto"] | components["schemas"]["UserProfileDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -2397,6 +3200,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2406,6 +3211,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2425,6 +3232,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2442,6 +3251,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2459,6 +3270,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2476,6 +3289,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2495,6 +3329,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2512,6 +3367,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2534,6 +3391,8 @@ export interface operations {
             /** @description every dependency is up */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2554,7 +3413,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2572,7 +3434,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2590,7 +3455,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2599,9 +3467,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2613,6 +3522,8 @@ export interface operations {
             /** @description a dependency is down, or the app is shutting down */
             503: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2633,7 +3544,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2651,7 +3565,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2669,7 +3586,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2691,6 +3611,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2702,9 +3624,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2727,6 +3690,8 @@ export interface operations {
             /** @description ready: every dependency is usable */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2747,7 +3712,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2765,7 +3733,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2783,7 +3754,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2792,9 +3766,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2806,6 +3821,8 @@ export interface operations {
             /** @description starting, draining, or a dependency is down */
             503: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2826,7 +3843,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2844,7 +3864,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2862,7 +3885,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2884,6 +3910,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2898,9 +3926,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2923,6 +3992,8 @@ export interface operations {
             /** @description Prometheus text exposition format */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2931,11 +4002,26 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description missing or invalid bearer token */
             401: {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2947,6 +4033,34 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2958,6 +4072,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2980,6 +4096,8 @@ export interface operations {
             /** @description the SLA figures of the last 5 minutes and each component */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3005,7 +4123,10 @@ export interface operations {
                             requests: number;
                             /** @description 95th percentile latency (ms), target < 200 */
                             latencyP95Ms: {
-                                /** @description null when nothing was measured in the window */
+                                /**
+                                 * Format: double
+                                 * @description null when nothing was measured in the window
+                                 */
                                 value: number | null;
                                 /** @example < 200 */
                                 target: string;
@@ -3015,7 +4136,10 @@ export interface operations {
                             };
                             /** @description non-5xx answers (%), target >= 99.9 */
                             availabilityPercent: {
-                                /** @description null when nothing was measured in the window */
+                                /**
+                                 * Format: double
+                                 * @description null when nothing was measured in the window
+                                 */
                                 value: number | null;
                                 /** @example < 200 */
                                 target: string;
@@ -3025,7 +4149,10 @@ export interface operations {
                             };
                             /** @description 5xx answers (%), target < 0.1 */
                             errorRatePercent: {
-                                /** @description null when nothing was measured in the window */
+                                /**
+                                 * Format: double
+                                 * @description null when nothing was measured in the window
+                                 */
                                 value: number | null;
                                 /** @example < 200 */
                                 target: string;
@@ -3035,7 +4162,10 @@ export interface operations {
                             };
                             /** @description retried outbound calls that finally succeeded (%), target > 95 */
                             retrySuccessPercent: {
-                                /** @description null when nothing was measured in the window */
+                                /**
+                                 * Format: double
+                                 * @description null when nothing was measured in the window
+                                 */
                                 value: number | null;
                                 /** @example < 200 */
                                 target: string;
@@ -3139,15 +4269,57 @@ export interface operations {
                                 /** Format: int32 */
                                 dead: number;
                             } | null;
+                            /** Format: double */
                             oldestPendingAgeSeconds?: number | null;
                             error?: string;
                         };
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3170,12 +4342,15 @@ export interface operations {
             /** @description uptime, memory, event-loop delay, effective configuration (secrets masked) and queue details */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** Format: double */
                         uptimeSeconds?: number;
                         /** Format: int32 */
                         pid?: number;
@@ -3202,11 +4377,26 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description missing or invalid bearer token */
             401: {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3218,6 +4408,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3229,6 +4421,34 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3240,6 +4460,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3261,7 +4483,7 @@ export interface operations {
                 fields?: string;
                 /** @description comma-separated keys of: createdAt, updatedAt, amount, status, settledAt; prefix - for descending */
                 sort?: string;
-                /** @description payments of this user */
+                /** @description payments of this user. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 userId?: string;
                 status?: "pending" | "succeeded" | "failed";
             };
@@ -3279,6 +4501,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3293,13 +4517,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["PaymentDto"][];
+                        data: (components["schemas"]["PaymentDto"] | components["schemas"]["PaymentDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -3307,6 +4531,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3316,6 +4542,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3335,6 +4563,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3352,6 +4582,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3369,6 +4601,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3388,6 +4641,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3405,6 +4679,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3438,6 +4714,8 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description URL of the payment */
                     "Content-Location"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3462,6 +4740,10 @@ export interface operations {
                 headers: {
                     /** @description URL of the created resource */
                     Location?: string;
+                    /** @description entity tag of the resource as created */
+                    ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3484,6 +4766,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3503,6 +4787,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3520,6 +4806,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3537,6 +4825,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3554,6 +4863,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3571,6 +4882,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3588,6 +4901,8 @@ export interface operations {
             /** @description the user does not exist, or the Idempotency-Key was used with another body */
             422: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3607,6 +4922,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3624,6 +4960,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3635,6 +4973,8 @@ export interface operations {
             /** @description the upstream service failed after retries */
             502: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3648,6 +4988,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3659,6 +5001,8 @@ export interface operations {
             /** @description the upstream service timed out */
             504: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3692,6 +5036,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3706,7 +5052,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["PaymentDto"];
+                        data: components["schemas"]["PaymentDto"] | components["schemas"]["PaymentDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -3714,6 +5060,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3723,6 +5071,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3742,6 +5092,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3759,6 +5111,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3776,6 +5130,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3793,6 +5149,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3812,6 +5189,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3829,6 +5227,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3848,11 +5248,11 @@ export interface operations {
                 limit?: number;
                 /** @description comma-separated keys of: createdAt, to, status; prefix - for descending */
                 sort?: string;
-                /** @description exact provider status */
+                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 status?: string;
                 /** @description comma-separated subset of: messageId, providerMessageId, status, to, subject, text, createdAt, updatedAt; each item (or the resource) then has only these properties */
                 fields?: string;
-                /** @description exact recipient */
+                /** @description exact recipient. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 to?: string;
             };
             header?: {
@@ -3869,6 +5269,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3883,13 +5285,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["EmailMessageDto"][];
+                        data: (components["schemas"]["EmailMessageDto"] | components["schemas"]["EmailMessageDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -3897,6 +5299,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3906,6 +5310,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3925,6 +5331,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3942,6 +5350,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3959,6 +5369,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3978,6 +5409,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3995,6 +5447,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4023,6 +5477,10 @@ export interface operations {
                 headers: {
                     /** @description URL of the created resource */
                     Location?: string;
+                    /** @description entity tag of the resource as created */
+                    ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4045,6 +5503,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4064,6 +5524,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4081,6 +5543,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4098,6 +5562,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4115,6 +5600,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4132,6 +5619,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4151,6 +5640,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4168,6 +5678,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4179,6 +5691,8 @@ export interface operations {
             /** @description the upstream service failed after retries */
             502: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4192,6 +5706,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4203,6 +5719,8 @@ export interface operations {
             /** @description the upstream service timed out */
             504: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4236,6 +5754,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4250,7 +5770,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["EmailMessageDto"];
+                        data: components["schemas"]["EmailMessageDto"] | components["schemas"]["EmailMessageDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -4258,6 +5778,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4267,6 +5789,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4286,6 +5810,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4303,6 +5829,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4320,6 +5848,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4337,6 +5867,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4356,6 +5907,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4373,6 +5945,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4392,11 +5966,11 @@ export interface operations {
                 limit?: number;
                 /** @description comma-separated keys of: createdAt, to, status; prefix - for descending */
                 sort?: string;
-                /** @description exact provider status */
+                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 status?: string;
                 /** @description comma-separated subset of: messageId, providerMessageId, status, to, body, createdAt, updatedAt; each item (or the resource) then has only these properties */
                 fields?: string;
-                /** @description exact recipient (E.164) */
+                /** @description exact recipient (E.164). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 to?: string;
             };
             header?: {
@@ -4413,6 +5987,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4427,13 +6003,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["SmsMessageDto"][];
+                        data: (components["schemas"]["SmsMessageDto"] | components["schemas"]["SmsMessageDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -4441,6 +6017,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4450,6 +6028,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4469,6 +6049,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4486,6 +6068,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4503,6 +6087,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4522,6 +6127,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4539,6 +6165,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4567,6 +6195,10 @@ export interface operations {
                 headers: {
                     /** @description URL of the created resource */
                     Location?: string;
+                    /** @description entity tag of the resource as created */
+                    ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4589,6 +6221,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4608,6 +6242,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4625,6 +6261,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4642,6 +6280,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4659,6 +6318,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4676,6 +6337,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4695,6 +6358,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4712,6 +6396,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4723,6 +6409,8 @@ export interface operations {
             /** @description the upstream service failed after retries */
             502: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4736,6 +6424,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4747,6 +6437,8 @@ export interface operations {
             /** @description the upstream service timed out */
             504: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4780,6 +6472,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4794,7 +6488,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["SmsMessageDto"];
+                        data: components["schemas"]["SmsMessageDto"] | components["schemas"]["SmsMessageDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -4802,6 +6496,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4811,6 +6507,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4830,6 +6528,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4847,6 +6547,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4864,6 +6566,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4881,6 +6585,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4900,6 +6625,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4917,6 +6663,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4930,7 +6678,7 @@ export interface operations {
     geocode: {
         parameters: {
             query: {
-                /** @description a postal address or a well-known place */
+                /** @description a postal address or a well-known place. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 address: string;
                 /** @description comma-separated subset of: query, address, lat, lng; each item (or the resource) then has only these properties */
                 fields?: string;
@@ -4949,6 +6697,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4963,7 +6713,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["GeocodeDto"];
+                        data: components["schemas"]["GeocodeDto"] | components["schemas"]["GeocodeDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -4971,6 +6721,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4980,6 +6732,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4999,6 +6753,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5016,6 +6772,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5033,6 +6791,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5050,6 +6810,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5069,6 +6850,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5086,6 +6888,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5097,6 +6901,8 @@ export interface operations {
             /** @description the upstream service failed after retries */
             502: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5110,6 +6916,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5121,6 +6929,8 @@ export interface operations {
             /** @description the upstream service timed out */
             504: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5157,6 +6967,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5171,13 +6983,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["IntegrationDto"][];
+                        data: (components["schemas"]["IntegrationDto"] | components["schemas"]["IntegrationDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -5185,6 +6997,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5194,6 +7008,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5213,6 +7029,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5230,6 +7048,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5247,6 +7067,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5266,6 +7107,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5283,6 +7145,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5316,6 +7180,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5330,7 +7196,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["IntegrationDto"];
+                        data: components["schemas"]["IntegrationDto"] | components["schemas"]["IntegrationDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -5338,6 +7204,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5347,6 +7215,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5366,6 +7236,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5383,6 +7255,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5400,6 +7274,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5417,6 +7293,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5436,6 +7333,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5453,6 +7371,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5474,13 +7394,13 @@ export interface operations {
                 fields?: string;
                 /** @description comma-separated keys of: receivedAt, processedAt, attempts, source, type, status; prefix - for descending */
                 sort?: string;
-                /** @description exact source */
+                /** @description exact source. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 source?: string;
-                /** @description exact event type */
+                /** @description exact event type. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 type?: string;
                 /** @description exact status */
                 status?: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
-                /** @description the sender's event id */
+                /** @description the sender's event id. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 externalEventId?: string;
             };
             header?: {
@@ -5497,6 +7417,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5511,13 +7433,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["WebhookEventDto"][];
+                        data: (components["schemas"]["WebhookEventDto"] | components["schemas"]["WebhookEventDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -5525,6 +7447,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5534,6 +7458,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5553,6 +7479,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5570,6 +7498,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5587,6 +7517,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5606,6 +7557,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5623,6 +7595,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5656,6 +7630,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5670,7 +7646,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["WebhookEventDetailDto"];
+                        data: components["schemas"]["WebhookEventDetailDto"] | components["schemas"]["WebhookEventDetailDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -5678,6 +7654,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5687,6 +7665,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5706,6 +7686,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5723,6 +7705,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5740,6 +7724,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5757,6 +7743,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5776,6 +7783,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5793,6 +7821,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5818,6 +7848,8 @@ export interface operations {
             /** @description the event, now pending and queued */
             202: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5840,6 +7872,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5859,6 +7893,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5876,6 +7912,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5893,6 +7931,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5910,6 +7950,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5927,6 +7988,8 @@ export interface operations {
             /** @description conflict with the current state (e.g. unique key) */
             409: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5946,6 +8009,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5963,6 +8047,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6006,6 +8092,8 @@ export interface operations {
             /** @description stored (or already stored: `duplicate: true`); safe to stop delivering */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6026,6 +8114,8 @@ export interface operations {
             /** @description authentic, but not an event of the scheme (not JSON, no id or type) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6039,6 +8129,8 @@ export interface operations {
                 headers: {
                     /** @description `Signature realm="<source>"` */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6050,6 +8142,8 @@ export interface operations {
             /** @description the client address is not in the source allowlist */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6061,6 +8155,21 @@ export interface operations {
             /** @description no such source */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6072,6 +8181,34 @@ export interface operations {
             /** @description body over 1048576 bytes */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description body Content-Type not accepted */
+            415: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6083,6 +8220,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6096,6 +8235,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min, registerDecorator, type ValidationArguments } from 'class-validator';
+import { quote } from './text-field.js';
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -17,9 +18,20 @@ export class Page<T> {
   ) {}
 }
 
+/**
+ * The names of a comma list, exactly as given: nothing is trimmed, so ` name` or a BOM before a name is an
+ * unknown name (400) rather than silently read as `name`; the documented pattern allows no space either.
+ */
 function commaList(value: unknown): string[] | undefined {
-  return typeof value === 'string' ? value.split(',').map((s) => s.trim()) : undefined;
+  return typeof value === 'string' ? value.split(',') : undefined;
 }
+
+/** The bad names as quoted in a message: a few, each quoted and bounded (they come from the client). */
+const named = (names: string[]) =>
+  names
+    .slice(0, 5)
+    .map((n) => quote(n, 40))
+    .join(', ') + (names.length > 5 ? `, … (${names.length - 5} more)` : '');
 
 /** `fields=a,b`: every name must be one of `allowed`; the message lists them. */
 export function IsFieldList(allowed: readonly string[]): PropertyDecorator {
@@ -35,7 +47,7 @@ export function IsFieldList(allowed: readonly string[]): PropertyDecorator {
         },
         defaultMessage: (args?: ValidationArguments) => {
           const bad = (commaList(args?.value) ?? []).filter((n) => !allowed.includes(n));
-          return `fields has unknown name(s) ${bad.join(', ') || '(empty)'}; allowed: ${allowed.join(', ')}`;
+          return `fields has unknown name(s) ${named(bad) || '(empty)'}; allowed: ${allowed.join(', ')}`;
         },
       },
     });
@@ -55,8 +67,8 @@ export function IsSortList(allowed: readonly string[]): PropertyDecorator {
         },
         defaultMessage: (args) => {
           const bad = (commaList(args?.value) ?? []).filter((k) => !allowed.includes(k.replace(/^-/, '')));
-          const named = bad.length > 0 ? `unknown sort key(s) ${bad.join(', ')}; ` : '';
-          return `${named}sort accepts ${allowed.join(', ')} (prefix - for descending)`;
+          const unknown = bad.length > 0 ? `unknown sort key(s) ${named(bad)}; ` : '';
+          return `${unknown}sort accepts ${allowed.join(', ')} (prefix - for descending)`;
         },
       },
     });
@@ -109,7 +121,7 @@ export function parseSort(
 ): Record<string, 'ASC' | 'DESC'> {
   if (!sort) return fallback;
   const order: Record<string, 'ASC' | 'DESC'> = {};
-  for (const key of sort.split(',').map((k) => k.trim())) {
+  for (const key of sort.split(',')) {
     if (key.startsWith('-')) order[key.slice(1)] = 'DESC';
     else order[key] = 'ASC';
   }
@@ -124,7 +136,7 @@ export function FieldsParam(allowed: readonly string[]): PropertyDecorator {
       example: allowed.slice(0, 2).join(','),
       type: String,
       maxLength: 500,
-      pattern: '^[A-Za-z0-9,]+$',
+      pattern: '^[A-Za-z0-9]+(,[A-Za-z0-9]+)*$',
     })(target, key);
     IsOptional()(target, key);
     IsString()(target, key);
