@@ -13,6 +13,7 @@ import { AppModule, type AppExtras } from './app.module.js';
 import { MERGE_PATCH_TYPE } from './common/http/negotiation.js';
 import { clientErrorHandler } from './common/http/client-error.js';
 import { completeOpenApi } from './common/http/openapi.js';
+import { originForm } from './common/http/route-scope.js';
 import { METHODS, routeTable, type RouteTable } from './common/http/route-table.js';
 import { securityHeaders } from './common/http/security-headers.js';
 import { handleError, ProblemDetailsFilter } from './common/http/problem.filter.js';
@@ -47,6 +48,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   const logger = new NestLogger('Http');
   return new FastifyAdapter({
     genReqId,
+    rewriteUrl: originForm,
     // A malformed URL or an over-long path parameter is refused by the router before any hook
     // runs: still a problem document with the request id.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -105,8 +107,9 @@ function optionsHandler(documented: RouteTable) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (request.method !== 'OPTIONS' || request.headers['access-control-request-method']) return done();
     const path = request.url.split('?')[0];
+    // Decided by the documented route the path belongs to (no Fastify route matches an OPTIONS here).
     const match = documented(path);
-    if (!match || !path.startsWith('/api/')) return done();
+    if (!match || !match.template.startsWith('/api/')) return done();
     const methods = Object.entries(match.item)
       .filter(([m]) => (METHODS as readonly string[]).includes(m))
       .map(([m, op]) => {

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { translate, pickLanguage } from './i18n.js';
+import { matchedRoute } from './route-scope.js';
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, ProblemException, type FieldError, type ProblemInit } from './problem.js';
 
 interface DbError {
@@ -195,5 +196,7 @@ export function handleError(
 
 /** /health answers the terminus report itself (503 with each dependency), not a problem body. */
 function isHealthReport(error: unknown, request: FastifyRequest): boolean {
-  return error instanceof HttpException && error.getStatus() === 503 && request.url.startsWith('/health');
+  return (
+    error instanceof HttpException && error.getStatus() === 503 && matchedRoute(request)?.startsWith('/health') === true
+  );
 }
