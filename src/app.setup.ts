@@ -7,7 +7,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
-import { createAccessLogger } from './common/observability/logger.js';
+import { createAccessLogger, loggableUrl } from './common/observability/logger.js';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type AppExtras } from './app.module.js';
 import { MERGE_PATCH_TYPE } from './common/http/negotiation.js';
@@ -170,7 +170,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
         {
           requestId: request.id,
           method: request.method,
-          url: request.url,
+          url: loggableUrl(request.url, request.routeOptions.url),
           route,
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime * 100) / 100,
