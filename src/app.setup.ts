@@ -11,12 +11,12 @@ import { createAccessLogger, loggableUrl } from './common/observability/logger.j
 import { randomUUID } from 'node:crypto';
 import { AppModule, type AppExtras } from './app.module.js';
 import { MERGE_PATCH_TYPE } from './common/http/negotiation.js';
-import { clientErrorHandler } from './common/http/client-error.js';
+import { clientErrorHandler, hostHeaderProblem, refuseConnect } from './common/http/client-error.js';
 import { completeOpenApi } from './common/http/openapi.js';
 import { originForm } from './common/http/route-scope.js';
 import { METHODS, routeTable, type RouteTable } from './common/http/route-table.js';
 import { securityHeaders } from './common/http/security-headers.js';
-import { handleError, ProblemDetailsFilter } from './common/http/problem.filter.js';
+import { handleError, ProblemDetailsFilter, sendProblem } from './common/http/problem.filter.js';
 import { renderRestResponse } from './common/http/rest-response.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { Lifecycle } from './common/observability/lifecycle.js';
@@ -44,6 +44,27 @@ function trustProxy(list: string[]): boolean | string[] {
   return list;
 }
 
+/**
+ * Node's request, headers and keep-alive timeouts (Fastify leaves the request timeout off): a client
+ * that sends its request byte by byte gets 408 (clientErrorHandler) instead of holding a connection.
+ * Node looks for expired requests every `connectionsCheckingInterval` (30 s by default, as long as the
+ * whole timeout): checked often enough that a timeout is kept to within a fifth of itself.
+ */
+function serverTimeouts(server: AppConfig['app']['server']) {
+  const shortest = Math.min(...[server.headersTimeoutMs, server.requestTimeoutMs].filter((ms) => ms > 0));
+  return {
+    requestTimeout: server.requestTimeoutMs,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: server.headersTimeoutMs,
+      requestTimeout: server.requestTimeoutMs,
+      connectionsCheckingInterval: Number.isFinite(shortest) ? Math.max(50, Math.min(1000, shortest / 5)) : 30000,
+      // A request without Host gets a problem body from the first hook instead of Node's bare 400.
+      requireHostHeader: false,
+    },
+  };
+}
+
 export function createAdapter(config: AppConfig): FastifyAdapter {
   const logger = new NestLogger('Http');
   return new FastifyAdapter({
@@ -56,6 +77,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
       handleError(error, request, reply, logger);
     },
     clientErrorHandler,
+    ...serverTimeouts(config.app.server),
     bodyLimit: config.app.bodyLimitBytes,
     trustProxy: trustProxy(config.app.trustProxy),
     logger: false,
@@ -159,8 +181,16 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   fastify.addHook('onRequest', (request, reply, done) => {
     for (const [name, value] of security) reply.header(name, value);
     reply.header('x-request-id', request.id);
+    const badHost = hostHeaderProblem(request.raw);
+    if (badHost) {
+      reply.header('connection', 'close');
+      sendProblem(reply, request, { type: 'bad-request', status: 400, detail: badHost });
+      return;
+    }
     done();
   });
+  // CONNECT never reaches the router: Node hands it to this listener or closes the connection unanswered.
+  fastify.server.on('connect', refuseConnect);
   const access = createAccessLogger(config.app.logLevel);
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
