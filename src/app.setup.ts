@@ -13,7 +13,9 @@ import { AppModule, type AppExtras } from './app.module.js';
 import { MERGE_PATCH_TYPE } from './common/http/negotiation.js';
 import { clientErrorHandler, hostHeaderProblem, refuseConnect } from './common/http/client-error.js';
 import { completeOpenApi } from './common/http/openapi.js';
+import { INPUT_LIMITS, inputLimits } from './common/http/input-limits.js';
 import { originForm } from './common/http/route-scope.js';
+import { serverTimeouts } from './common/http/server-timeouts.js';
 import { METHODS, routeTable, type RouteTable } from './common/http/route-table.js';
 import { securityHeaders } from './common/http/security-headers.js';
 import { handleError, ProblemDetailsFilter, sendProblem } from './common/http/problem.filter.js';
@@ -42,27 +44,6 @@ function trustProxy(list: string[]): boolean | string[] {
   if (list.length === 0) return false;
   if (list.length === 1 && list[0] === 'true') return true;
   return list;
-}
-
-/**
- * Node's request, headers and keep-alive timeouts (Fastify leaves the request timeout off): a client
- * that sends its request byte by byte gets 408 (clientErrorHandler) instead of holding a connection.
- * Node looks for expired requests every `connectionsCheckingInterval` (30 s by default, as long as the
- * whole timeout): checked often enough that a timeout is kept to within a fifth of itself.
- */
-function serverTimeouts(server: AppConfig['app']['server']) {
-  const shortest = Math.min(...[server.headersTimeoutMs, server.requestTimeoutMs].filter((ms) => ms > 0));
-  return {
-    requestTimeout: server.requestTimeoutMs,
-    keepAliveTimeout: server.keepAliveTimeoutMs,
-    http: {
-      headersTimeout: server.headersTimeoutMs,
-      requestTimeout: server.requestTimeoutMs,
-      connectionsCheckingInterval: Number.isFinite(shortest) ? Math.max(50, Math.min(1000, shortest / 5)) : 30000,
-      // A request without Host gets a problem body from the first hook instead of Node's bare 400.
-      requireHostHeader: false,
-    },
-  };
 }
 
 export function createAdapter(config: AppConfig): FastifyAdapter {
@@ -96,6 +77,8 @@ export function buildOpenApi(app: NestFastifyApplication, appConfig: AppConfig):
         'REST API following a strict design guide: every success is an envelope `{status, data, metadata}` (collections add `total` and paging links),',
         'every error an RFC 9457 problem (`application/problem+json`). Collections take `offset`/`limit`/`fields`/`sort` and filters;',
         'unknown parameters are rejected. Get a token from `POST /oauth/token` (client credentials) and use **Authorize**.',
+        `A body nests at most ${INPUT_LIMITS.maxDepth} levels and holds at most ${INPUT_LIMITS.maxBodyValues} values, a query string`,
+        `at most ${INPUT_LIMITS.maxQueryValues} parameter values (else 400); a validation problem lists at most 100 errors and counts the rest in \`errorsOmitted\`.`,
       ].join(' '),
     )
     .setVersion('1')
@@ -189,6 +172,8 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     }
     done();
   });
+  // Bounds on the parsed query and body before any guard, pipe or validator walks them.
+  fastify.addHook('preValidation', inputLimits);
   // CONNECT never reaches the router: Node hands it to this listener or closes the connection unanswered.
   fastify.server.on('connect', refuseConnect);
   const access = createAccessLogger(config.app.logLevel);

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { translate, pickLanguage } from './i18n.js';
 import { matchedRoute } from './route-scope.js';
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, ProblemException, type FieldError, type ProblemInit } from './problem.js';
+import { clipDetail } from './problem.js';
 
 interface DbError {
   code?: string;
@@ -131,7 +132,7 @@ export function problemBody(problem: ProblemInit, request: FastifyRequest): Prob
     type: PROBLEM_BASE + problem.type,
     title,
     status: problem.status,
-    detail: detail ?? (localised || undefined),
+    detail: clipDetail(detail ?? (localised || undefined)),
     instance: path,
     requestId: String(request.id),
     timestamp: new Date().toISOString(),
