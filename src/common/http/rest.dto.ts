@@ -89,6 +89,7 @@ export class ProblemDto {
 
   @ApiPropertyOptional({
     description: 'how many further field errors were found beyond the 100 listed in errors (only when some were)',
+    type: 'integer',
     example: 9900,
     minimum: 1,
   })
