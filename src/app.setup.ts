@@ -7,15 +7,18 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
-import { createAccessLogger } from './common/observability/logger.js';
+import { createAccessLogger, loggableUrl } from './common/observability/logger.js';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type AppExtras } from './app.module.js';
 import { MERGE_PATCH_TYPE } from './common/http/negotiation.js';
-import { clientErrorHandler } from './common/http/client-error.js';
+import { clientErrorHandler, hostHeaderProblem, refuseConnect } from './common/http/client-error.js';
 import { completeOpenApi } from './common/http/openapi.js';
+import { INPUT_LIMITS, inputLimits } from './common/http/input-limits.js';
+import { originForm } from './common/http/route-scope.js';
+import { serverTimeouts } from './common/http/server-timeouts.js';
 import { METHODS, routeTable, type RouteTable } from './common/http/route-table.js';
 import { securityHeaders } from './common/http/security-headers.js';
-import { handleError, ProblemDetailsFilter } from './common/http/problem.filter.js';
+import { handleError, ProblemDetailsFilter, sendProblem } from './common/http/problem.filter.js';
 import { renderRestResponse } from './common/http/rest-response.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { Lifecycle } from './common/observability/lifecycle.js';
@@ -48,6 +51,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   const logger = new NestLogger('Http');
   return new FastifyAdapter({
     genReqId,
+    rewriteUrl: originForm,
     // A malformed URL or an over-long path parameter is refused by the router before any hook
     // runs: still a problem document with the request id.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -55,6 +59,7 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
       handleError(error, request, reply, logger);
     },
     clientErrorHandler,
+    ...serverTimeouts(config.app.server),
     bodyLimit: config.app.bodyLimitBytes,
     trustProxy: trustProxy(config.app.trustProxy),
     logger: false,
@@ -76,6 +81,8 @@ export function buildOpenApi(app: NestFastifyApplication, appConfig: AppConfig):
         'REST API following a strict design guide: every success is an envelope `{status, data, metadata}` (collections add `total` and paging links),',
         'every error an RFC 9457 problem (`application/problem+json`). Collections take `offset`/`limit`/`fields`/`sort` and filters;',
         'unknown parameters are rejected. Get a token from `POST /oauth/token` (client credentials) and use **Authorize**.',
+        `A body nests at most ${INPUT_LIMITS.maxDepth} levels and holds at most ${INPUT_LIMITS.maxBodyValues} values, a query string`,
+        `at most ${INPUT_LIMITS.maxQueryValues} parameter values (else 400); a validation problem lists at most 100 errors and counts the rest in \`errorsOmitted\`.`,
       ].join(' '),
     )
     // The API's version is the package's semantic version (the URI's v1 is only the major).
@@ -117,8 +124,9 @@ function optionsHandler(documented: RouteTable) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (request.method !== 'OPTIONS' || request.headers['access-control-request-method']) return done();
     const path = request.url.split('?')[0];
+    // Decided by the documented route the path belongs to (no Fastify route matches an OPTIONS here).
     const match = documented(path);
-    if (!match || !path.startsWith('/api/')) return done();
+    if (!match || !match.template.startsWith('/api/')) return done();
     const methods = Object.entries(match.item)
       .filter(([m]) => (METHODS as readonly string[]).includes(m))
       .map(([m, op]) => {
@@ -168,8 +176,18 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   fastify.addHook('onRequest', (request, reply, done) => {
     for (const [name, value] of security) reply.header(name, value);
     reply.header('x-request-id', request.id);
+    const badHost = hostHeaderProblem(request.raw);
+    if (badHost) {
+      reply.header('connection', 'close');
+      sendProblem(reply, request, { type: 'bad-request', status: 400, detail: badHost });
+      return;
+    }
     done();
   });
+  // Bounds on the parsed query and body before any guard, pipe or validator walks them.
+  fastify.addHook('preValidation', inputLimits);
+  // CONNECT never reaches the router: Node hands it to this listener or closes the connection unanswered.
+  fastify.server.on('connect', refuseConnect);
   const access = createAccessLogger(config.app.logLevel);
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -179,7 +197,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
         {
           requestId: request.id,
           method: request.method,
-          url: request.url,
+          url: loggableUrl(request.url, request.routeOptions.url),
           route,
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime * 100) / 100,

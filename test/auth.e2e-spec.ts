@@ -117,6 +117,8 @@ describe('auth (§4 POST /oauth/token, §3 401/403)', () => {
         .type('form')
         .send({ grant_type: 'client_credentials', client_id: BOOTSTRAP.id, client_secret: 'wrong-secret-0000000000' });
       expectOAuthError(form, 401, 'invalid_client');
+      // RFC 6749 §5.2: no Basic challenge for form credentials (a browser would pop up its login box).
+      expect(form.headers['www-authenticate']).toBeUndefined();
 
       const viaBasic = await t.http
         .post('/oauth/token')
@@ -193,6 +195,73 @@ describe('auth (§4 POST /oauth/token, §3 401/403)', () => {
         scope: 'users:read superuser',
       });
       expectOAuthError(unknown, 400, 'invalid_scope');
+    });
+
+    it('credentials in the URI: 400 invalid_request even with a good secret (RFC 6749 §2.3.1)', async () => {
+      const secret = encodeURIComponent(BOOTSTRAP.secret);
+      const inQuery = await t.http
+        .post(`/oauth/token?client_secret=${secret}`)
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_id: BOOTSTRAP.id });
+      expectOAuthError(inQuery, 400, 'invalid_request');
+      const both = await t.http
+        .post(`/oauth/token?client_secret=${secret}`)
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_id: BOOTSTRAP.id, client_secret: BOOTSTRAP.secret });
+      expectOAuthError(both, 400, 'invalid_request');
+      // An unrecognised query parameter is ignored (RFC 6749 §3.2), as in the body.
+      await t.http
+        .post('/oauth/token?utm=1')
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_id: BOOTSTRAP.id, client_secret: BOOTSTRAP.secret })
+        .expect(200);
+    });
+
+    it('an explicit empty, blank or over-long scope never widens: 400 invalid_scope (RFC 6749 §3.3)', async () => {
+      const credentials = { grant_type: 'client_credentials', client_id: NARROW.id, client_secret: NARROW.secret };
+      const tooLong = Array.from({ length: 92 }, () => 'users:read').join(' ');
+      for (const scope of ['', ' ', 'users:read ', ' users:read', 'users:read  users:read', tooLong]) {
+        const form = await t.http
+          .post('/oauth/token')
+          .type('form')
+          .send({ ...credentials, scope });
+        expect([JSON.stringify(scope), form.status]).toEqual([JSON.stringify(scope), 400]);
+        expectOAuthError(form, 400, 'invalid_scope');
+        expectOAuthError(await t.http.post('/oauth/token').send({ ...credentials, scope }), 400, 'invalid_scope');
+      }
+    });
+
+    it('a repeated scope parameter is 400 invalid_request; a scope named many times is granted once', async () => {
+      const repeated = await t.http
+        .post('/oauth/token')
+        .type('form')
+        .send(
+          `grant_type=client_credentials&client_id=${BOOTSTRAP.id}&client_secret=${BOOTSTRAP.secret}` +
+            '&scope=users:read&scope=users:write',
+        );
+      expectOAuthError(repeated, 400, 'invalid_request');
+      const nonString = await t.http.post('/oauth/token').send({
+        grant_type: 'client_credentials',
+        client_id: BOOTSTRAP.id,
+        client_secret: BOOTSTRAP.secret,
+        scope: ['users:read'],
+      });
+      expectOAuthError(nonString, 400, 'invalid_request');
+
+      const many = await t.http
+        .post('/oauth/token')
+        .type('form')
+        .send({
+          grant_type: 'client_credentials',
+          client_id: BOOTSTRAP.id,
+          client_secret: BOOTSTRAP.secret,
+          scope: Array.from({ length: 7 }, () => SCOPES.join(' ')).join(' '),
+        });
+      expect(many.status).toBe(200);
+      const body = many.body as TokenBody;
+      expect(body.scope.split(' ').sort()).toEqual([...SCOPES].sort());
+      // The documented bound of access_token (TokenResponseDto).
+      expect(body.access_token.length).toBeLessThanOrEqual(4096);
     });
 
     it('a client without a scope parameter gets exactly its own scopes', async () => {

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
         port: 3000,
         logLevel: 'info',
         bodyLimitBytes: 1024 * 1024,
+        server: { headersTimeoutMs: 10000, requestTimeoutMs: 30000, keepAliveTimeoutMs: 72000 },
         rateLimitPerMinute: 1200,
         corsOrigins: [],
         trustProxy: [],
@@ -133,6 +134,10 @@ describe('loadConfig', () => {
       ['RATE_LIMIT_PER_MINUTE', '-1'],
       ['RATE_LIMIT_PER_MINUTE', '1.5'],
       ['BODY_LIMIT_BYTES', '10'],
+      ['SERVER_REQUEST_TIMEOUT_MS', '-1'],
+      ['SERVER_KEEP_ALIVE_TIMEOUT_MS', '0'],
+      // Longer than the default request timeout of 30 s: Node would refuse to start.
+      ['SERVER_HEADERS_TIMEOUT_MS', '40000'],
       ['LOG_LEVEL', 'loud'],
       ['NODE_ENV', 'staging'],
       ['DATABASE_URL', 'mysql://db/app'],

@@ -25,6 +25,8 @@ export interface AppConfig {
     buildTime: string;
     logLevel: Env['LOG_LEVEL'];
     bodyLimitBytes: number;
+    /** Inbound HTTP timeouts (408 for a request not received in time). */
+    server: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
     corsOrigins: string[];
     trustProxy: string[];
     docsEnabled: boolean;
@@ -163,6 +165,10 @@ export function loadConfig(input: Record<string, string | undefined>): AppConfig
       'PAYMENT_SERVICE_TOKEN_URL: required when PAYMENT_SERVICE_URLS is set (OAuth 2.0 client credentials)',
     );
   }
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if (env.SERVER_REQUEST_TIMEOUT_MS > 0 && env.SERVER_HEADERS_TIMEOUT_MS > env.SERVER_REQUEST_TIMEOUT_MS) {
+    problems.push('SERVER_HEADERS_TIMEOUT_MS: must not exceed SERVER_REQUEST_TIMEOUT_MS');
+  }
   const sources = webhookSources(raw, problems);
   if (problems.length > 0) throw new ConfigValidationError(problems);
 
@@ -181,6 +187,11 @@ export function loadConfig(input: Record<string, string | undefined>): AppConfig
       buildTime: env.APP_BUILD_TIME,
       logLevel: env.LOG_LEVEL,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      server: {
+        headersTimeoutMs: env.SERVER_HEADERS_TIMEOUT_MS,
+        requestTimeoutMs: env.SERVER_REQUEST_TIMEOUT_MS,
+        keepAliveTimeoutMs: env.SERVER_KEEP_ALIVE_TIMEOUT_MS,
+      },
       corsOrigins: env.CORS_ORIGINS,
       trustProxy: env.TRUST_PROXY,
       docsEnabled: env.DOCS_ENABLED,

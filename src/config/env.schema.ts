@@ -103,6 +103,11 @@ export const envSchema = z.object({
     .default(DEV_SECRETS.AUTH_BOOTSTRAP_CLIENT_SECRET),
   RATE_LIMIT_PER_MINUTE: int(1200, 0),
   BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
+  // Inbound HTTP: a client has this long for its headers, and for its whole request (body included);
+  // an idle keep-alive connection is closed after the last. 0 turns one off (not for production).
+  SERVER_HEADERS_TIMEOUT_MS: int(10000, 0, 600000),
+  SERVER_REQUEST_TIMEOUT_MS: int(30000, 0, 3600000),
+  SERVER_KEEP_ALIVE_TIMEOUT_MS: int(72000, 1, 600000),
   CORS_ORIGINS: list,
   TRUST_PROXY: list,
   METRICS_TOKEN: str(''),

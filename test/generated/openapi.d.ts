@@ -476,7 +476,14 @@ export interface components {
             requestId: string;
             /** Format: date-time */
             timestamp: string;
+            /** @description each invalid field; at most 100, the rest counted in errorsOmitted */
             errors?: components["schemas"]["FieldErrorDto"][];
+            /**
+             * Format: int32
+             * @description how many further field errors were found beyond the 100 listed in errors (only when some were)
+             * @example 9900
+             */
+            errorsOmitted?: number;
             /**
              * @description the external service concerned (upstream errors)
              * @example payment

@@ -52,6 +52,9 @@ export const en = {
     whitelistValidation: 'property {{property}} should not exist',
     invalidJson: 'the body is not valid JSON',
     emptyJsonBody: 'the body is empty although Content-Type says JSON',
+    bodyTooDeep: 'the body nests deeper than {{c0}} levels',
+    bodyTooManyValues: 'the body has more than {{c0}} values',
+    queryTooManyValues: 'the query string has more than {{c0}} parameter values',
   },
 };
 
@@ -117,5 +120,8 @@ export const ja: typeof en = {
     whitelistValidation: 'プロパティ {{property}} は許可されていません',
     invalidJson: '本文が正しい JSON ではありません',
     emptyJsonBody: 'Content-Type が JSON なのに本文が空です',
+    bodyTooDeep: '本文の入れ子が {{c0}} 階層を超えています',
+    bodyTooManyValues: '本文の値が {{c0}} 個を超えています',
+    queryTooManyValues: 'クエリ文字列のパラメーター値が {{c0}} 個を超えています',
   },
 };

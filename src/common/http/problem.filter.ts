@@ -1,8 +1,10 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { translate, pickLanguage } from './i18n.js';
+import { matchedRoute } from './route-scope.js';
 import { quote } from './text-field.js';
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, ProblemException, type FieldError, type ProblemInit } from './problem.js';
+import { clipDetail } from './problem.js';
 
 interface DbError {
   code?: string;
@@ -134,7 +136,8 @@ export function problemBody(problem: ProblemInit, request: FastifyRequest): Prob
     type: PROBLEM_BASE + problem.type,
     title,
     status: problem.status,
-    detail: detail ?? (localised ? quote(localised, 10000) : undefined),
+    // Localised texts may quote client input: escaped, then every detail clipped to its limit.
+    detail: clipDetail(detail ?? (localised ? quote(localised, 10000) : undefined)),
     instance: path,
     requestId: String(request.id),
     timestamp: new Date().toISOString(),
@@ -199,5 +202,7 @@ export function handleError(
 
 /** /health answers the terminus report itself (503 with each dependency), not a problem body. */
 function isHealthReport(error: unknown, request: FastifyRequest): boolean {
-  return error instanceof HttpException && error.getStatus() === 503 && request.url.startsWith('/health');
+  return (
+    error instanceof HttpException && error.getStatus() === 503 && matchedRoute(request)?.startsWith('/health') === true
+  );
 }

@@ -32,9 +32,38 @@ export class ProblemException extends HttpException {
   }
 }
 
-/** A validation problem listing each field; the detail joins their messages unless given. */
-function invalidFields(errors: FieldError[], detail = errors.map((e) => e.message).join('; ')): ProblemException {
-  return new ProblemException({ type: 'validation-error', status: 400, detail, errors });
+/** The bounds of a problem body, as the OpenAPI document states them (ProblemDto, FieldErrorDto). */
+export const PROBLEM_LIMITS = { errors: 100, field: 200, message: 1000, detail: 10000 } as const;
+
+/** `text` cut to `max` characters, the cut marked with an ellipsis. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** `detail` within its documented bound: a message may quote what the client sent. */
+export const clipDetail = (detail: string | undefined): string | undefined =>
+  detail === undefined ? undefined : clip(detail, PROBLEM_LIMITS.detail);
+
+/**
+ * A validation problem listing each field (at most PROBLEM_LIMITS.errors, the rest counted in
+ * `errorsOmitted`); the detail joins their messages unless given. A client can make a request fail
+ * in as many ways as it sends properties, so the answer is bounded here, not by the request.
+ */
+function invalidFields(errors: FieldError[], detail?: string): ProblemException {
+  const listed = errors.slice(0, PROBLEM_LIMITS.errors).map((e) => {
+    const field = clip(e.field, PROBLEM_LIMITS.field);
+    // The localised message names the property again (from params): the clipped name there too.
+    const params = e.params && 'property' in e.params ? { ...e.params, property: field } : e.params;
+    return { ...e, field, message: clip(e.message, PROBLEM_LIMITS.message), params };
+  });
+  const omitted = errors.length - listed.length;
+  return new ProblemException({
+    type: 'validation-error',
+    status: 400,
+    detail: clip(detail ?? listed.map((e) => e.message).join('; '), PROBLEM_LIMITS.detail),
+    errors: listed,
+    ...(omitted > 0 ? { extensions: { errorsOmitted: omitted } } : {}),
+  });
 }
 
 export const Problems = {

@@ -3,6 +3,9 @@ import type { FastifyRequest, FastifyReply } from 'fastify';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import { ProblemException } from './problem.js';
+import { isApiRoute, matchedRoute } from './route-scope.js';
+
+const TOKEN_ROUTE = '/oauth/token';
 
 export const RATE_LIMIT_OPTIONS = Symbol('RATE_LIMIT_OPTIONS');
 
@@ -13,7 +16,8 @@ export interface RateLimitOptions {
 }
 
 /**
- * Requests per client per minute on `/api/*` and `/oauth/token` (webhook receivers exempt),
+ * Requests per client per minute on `/api/*` and `/oauth/token` routes (webhook receivers are a raw
+ * Fastify route, outside every Nest guard, so exempt),
  * keyed by token subject, else client IP; counters in Redis when configured so every instance
  * shares them. Runs after the auth guard so the subject is known. Built on rate-limiter-flexible:
  * @nestjs/throttler 6 is CommonJS requiring the ESM-only @nestjs/common 12, which Jest cannot load.
@@ -40,9 +44,8 @@ export class RateLimitGuard implements CanActivate {
     if (!this.limiter) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest & { principal?: { sub: string } }>();
-    const url = request.url;
-    if (!(url.startsWith('/api/') || url.startsWith('/oauth/token')) || url.startsWith('/api/v1/webhooks/'))
-      return true;
+    // By the matched route: the request line may spell it in absolute-form (`http://host/oauth/token`).
+    if (!(isApiRoute(request) || matchedRoute(request) === TOKEN_ROUTE)) return true;
     const key = request.principal ? `sub:${request.principal.sub}` : `ip:${request.ip}`;
     const reply = http.getResponse<FastifyReply>();
     try {

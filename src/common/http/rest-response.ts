@@ -9,6 +9,7 @@ import { Page } from './list-query.js';
 import { CSV_TYPE, JSON_TYPE, MERGE_PATCH_TYPE, mediaTypeOf, negotiate } from './negotiation.js';
 import { Problems } from './problem.js';
 import { REST_ROUTE, type RestRouteOptions } from './rest.decorators.js';
+import { isApiRoute } from './route-scope.js';
 
 /** A handler's answer for a creation: 201 with `Location`. */
 export class Created<T> {
@@ -102,7 +103,7 @@ export class RestGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!request.url.startsWith('/api/')) return true;
+    if (!isApiRoute(request)) return true;
     const route = this.routeInfo(context);
     const query = (request.query ?? {}) as Record<string, unknown>;
 

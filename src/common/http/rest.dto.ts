@@ -91,8 +91,20 @@ export class ProblemDto {
   @ApiProperty({ format: 'date-time' })
   timestamp!: string;
 
-  @ApiPropertyOptional({ type: [FieldErrorDto], maxItems: 100 })
+  @ApiPropertyOptional({
+    type: [FieldErrorDto],
+    maxItems: 100,
+    description: 'each invalid field; at most 100, the rest counted in errorsOmitted',
+  })
   errors?: FieldErrorDto[];
+
+  @ApiPropertyOptional({
+    description: 'how many further field errors were found beyond the 100 listed in errors (only when some were)',
+    type: 'integer',
+    example: 9900,
+    minimum: 1,
+  })
+  errorsOmitted?: number;
 
   @ApiPropertyOptional({
     description: 'the external service concerned (upstream errors)',

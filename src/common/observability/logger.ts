@@ -39,9 +39,42 @@ function bufferedStdout(): ReturnType<typeof pino.destination> {
 }
 
 /**
- * The access log: one line per request with fields this service chooses (no headers, no body),
- * so it needs no redaction; pino's wildcard redaction measured at ~5 % of a request's CPU.
+ * The access log: one line per request with fields this service chooses (no headers, no body, the
+ * URL through `loggableUrl`), so it needs no pino redaction, measured at ~5 % of a request's CPU.
  */
 export function createAccessLogger(level: string): Logger {
   return pino({ level, base: { pid: process.pid, context: 'access' } }, bufferedStdout());
+}
+
+/** Query parameters whose values are credentials, by name: never written to any log. */
+const SECRET_PARAMETER = /secret|passw(or)?d|token|api[-_]?key|auth|signature|credential|session|cookie/i;
+/** Routes whose query string is never logged at all (RFC 6749 §2.3.1: credentials may be sent there by mistake). */
+const UNLOGGED_QUERY_ROUTES = new Set(['/oauth/token']);
+
+function parameterName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * A request URL as it may be logged: without the query string on the token endpoint (by the matched
+ * route), and elsewhere with the value of every secret-named parameter (`client_secret`, `api_key`,
+ * `password`, `access_token`, ...) replaced by `[redacted]`.
+ */
+export function loggableUrl(url: string, route: string | undefined): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  if (route !== undefined && UNLOGGED_QUERY_ROUTES.has(route)) return url.slice(0, q);
+  const pairs = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      return SECRET_PARAMETER.test(parameterName(name)) ? `${name}=[redacted]` : pair;
+    });
+  return `${url.slice(0, q)}?${pairs.join('&')}`;
 }

@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { Problems } from '../../common/http/problem.js';
+import { isApiRoute } from '../../common/http/route-scope.js';
 import type { AppConfig } from '../../config/app.config.js';
 import { AUTH_METRICS_TOKEN, AUTH_PUBLIC, AUTH_SCOPES, type Principal } from './auth.decorator.js';
 import { TokenService } from './token.service.js';
@@ -62,7 +63,8 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const route = this.route(context);
     if (route.public) return true;
-    if (route.scopes === undefined && !request.url.startsWith('/api/')) return true;
+    // Default deny by the matched route, never the request line (which may be absolute-form).
+    if (route.scopes === undefined && !isApiRoute(request)) return true;
     const scopes = route.scopes ?? [];
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header) : null;

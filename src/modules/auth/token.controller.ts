@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiConsumes,
@@ -11,7 +11,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiProblemResponses } from '../../common/http/rest.decorators.js';
 import { ProblemDto } from '../../common/http/rest.dto.js';
 import { ClientsService } from './clients.service.js';
@@ -67,10 +67,26 @@ type OAuthError = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type
 
 function fail(reply: FastifyReply, status: number, error: OAuthError, description: string): OAuthErrorDto {
   reply.code(status).header('cache-control', 'no-store').header('pragma', 'no-cache');
-  // RFC 6749 §5.2: invalid_client answers 401 with a Basic challenge.
-  if (status === 401) reply.header('www-authenticate', 'Basic realm="oauth"');
   return { error, error_description: description };
 }
+
+/**
+ * RFC 6749 §5.2: invalid_client is 401, with a challenge in the scheme the client tried. Only a client
+ * that sent Basic gets `WWW-Authenticate: Basic`; a browser answers that challenge with its own login
+ * box, which a form (Swagger UI's Authorize dialog) never asked for.
+ */
+function invalidClient(reply: FastifyReply, usedBasic: boolean, description: string): OAuthErrorDto {
+  if (usedBasic) reply.header('www-authenticate', 'Basic realm="oauth"');
+  return fail(reply, 401, 'invalid_client', description);
+}
+
+/** The documented `maxLength` of the scope parameter (TokenRequestDto). */
+const MAX_SCOPE_LENGTH = 1000;
+const PARAMETERS = ['grant_type', 'client_id', 'client_secret', 'scope'] as const;
+
+// RFC 6749 §3.3: scope = scope-token *( SP scope-token ), scope-token = 1*NQCHAR. An empty value,
+// or one with stray spaces, names no scope: it is refused rather than read as "every scope".
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
 /** The Basic client credentials; undefined when none are sent, null when they cannot be decoded. */
 function basicCredentials(header: string | undefined): [string, string] | undefined | null {
@@ -114,32 +130,45 @@ export class TokenController {
   @ApiResponse({ status: 401, description: 'invalid_client', schema: { $ref: getSchemaPath(OAuthErrorDto) } })
   @ApiProblemResponses(413, 415, 429)
   async token(
+    @Req() request: FastifyRequest,
     @Body() body: unknown,
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponseDto | OAuthErrorDto> {
+    // RFC 6749 §2.3.1: these parameters MUST NOT be in the request URI (it lands in logs and browser
+    // histories); unrecognised ones are ignored there as in the body (§3.2).
+    const inUri = PARAMETERS.find((name) => Object.hasOwn((request.query ?? {}) as object, name));
+    if (inUri) return fail(reply, 400, 'invalid_request', `${inUri} belongs in the request body, not the URI`);
     const params = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-    const field = (name: string) => (typeof params[name] === 'string' ? (params[name] as string) : undefined);
+    // RFC 6749 §3.2: a parameter MUST NOT be sent more than once (a form repeats it as an array).
+    const malformed = PARAMETERS.find((name) => params[name] !== undefined && typeof params[name] !== 'string');
+    if (malformed) return fail(reply, 400, 'invalid_request', `${malformed} must be sent once, as a string`);
+    const usedBasic = /^Basic\b/i.test(authorization ?? '');
+    const field = (name: string) => params[name] as string | undefined;
     const grantType = field('grant_type');
     if (!grantType) return fail(reply, 400, 'invalid_request', 'grant_type is required');
     if (grantType !== 'client_credentials')
       return fail(reply, 400, 'unsupported_grant_type', 'only client_credentials is supported');
     const basic = basicCredentials(authorization);
-    if (basic === null) return fail(reply, 401, 'invalid_client', 'the Basic credentials are not form-urlencoded');
+    if (basic === null) return invalidClient(reply, usedBasic, 'the Basic credentials are not form-urlencoded');
     // RFC 6749 §2.3.1: a client MUST NOT use more than one authentication method in a request.
     if (basic && (field('client_id') !== undefined || field('client_secret') !== undefined)) {
       return fail(reply, 400, 'invalid_request', 'use either HTTP Basic or client_id/client_secret, not both');
     }
     const clientId = basic?.[0] ?? field('client_id');
     const secret = basic?.[1] ?? field('client_secret');
-    if (!clientId || !secret) return fail(reply, 401, 'invalid_client', 'client authentication is required');
+    if (!clientId || !secret) return invalidClient(reply, usedBasic, 'client authentication is required');
     const granted = await this.clients.authenticate(clientId, secret);
-    if (!granted) return fail(reply, 401, 'invalid_client', 'client authentication failed');
-    const requested = field('scope')?.split(' ').filter(Boolean);
+    if (!granted) return invalidClient(reply, usedBasic, 'client authentication failed');
+    const scope = field('scope');
+    if (scope !== undefined && (scope.length > MAX_SCOPE_LENGTH || !SCOPE.test(scope)))
+      return fail(reply, 400, 'invalid_scope', 'scope must list one or more scopes separated by single spaces');
+    // A scope named twice is granted once: the token (and its length) cannot grow by repetition.
+    const requested = scope === undefined ? undefined : [...new Set(scope.split(' '))];
     if (requested && requested.some((s) => !granted.includes(s))) {
       return fail(reply, 400, 'invalid_scope', 'a requested scope is unknown or not granted to this client');
     }
-    const scopes = requested && requested.length > 0 ? requested : granted;
+    const scopes = requested ?? granted;
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     return {
       access_token: await this.tokens.issue(clientId, scopes),
