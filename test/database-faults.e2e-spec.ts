@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { IDEMPOTENT_RETRY_DETAIL } from '../src/common/http/database-problem.js';
 import { bearer, createUser, expectProblem } from './helpers/http.js';
@@ -108,6 +109,27 @@ describe('readiness on SQLite: the database must take a write (issue 8, item 6)'
       }
       await t.http.get('/health/live').expect(200);
     } finally {
+      await t.close();
+    }
+  });
+
+  it('another process holding the write lock past DATABASE_BUSY_TIMEOUT_MS: a write answers 503, reason busy', async () => {
+    const file = join(dir, 'busy.sqlite');
+    t = await startTestApp({ DATABASE_URL: '', REDIS_URL: '', SQLITE_PATH: file, DATABASE_BUSY_TIMEOUT_MS: '200' });
+    token = await t.token();
+    const other = new Database(file);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const res = await t.http
+        .post('/api/v1/users')
+        .set('authorization', bearer(token))
+        .send({ name: 'Busy', email: 'busy@example.com' });
+      const problem = expectProblem(res, 503, 'service-unavailable') as unknown as Record<string, unknown>;
+      expect(problem.reason).toBe('busy');
+      expect(res.headers['retry-after']).toBe('1');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
       await t.close();
     }
   });
