@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { WEBHOOK_INTAKE } from '../src/database/webhook-intake.js';
 import { WebhookHandler, type InboxEvent } from '../src/modules/webhooks/webhook-handler.decorator.js';
 import { WebhookInbox } from '../src/modules/webhooks/webhook-inbox.service.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
@@ -364,14 +365,15 @@ describe('webhook processing (e2e)', () => {
 describe('webhook receiver with the database gone (e2e)', () => {
   it('answers 503 when the connection is closed', async () => {
     const t = await startTestApp({ WEBHOOK_ACME_SCHEME: 'standard', WEBHOOK_ACME_SECRETS: STANDARD_SECRET });
-    const dataSource = t.app.get(DataSource);
+    // The receiver inserts through its own pool on PostgreSQL (WEBHOOK_INTAKE); on SQLite it is the main one.
+    const sources = [...new Set([t.app.get(DataSource), t.app.get<DataSource>(WEBHOOK_INTAKE)])];
     try {
-      await dataSource.destroy();
+      for (const dataSource of sources) await dataSource.destroy();
       const delivery = standardDelivery({ type: 'order.created' });
       const res = await t.http.post('/api/v1/webhooks/acme').set(delivery.headers).send(delivery.body.toString());
       expect(res.status).toBe(503);
     } finally {
-      if (!dataSource.isInitialized) await dataSource.initialize();
+      for (const dataSource of sources) if (!dataSource.isInitialized) await dataSource.initialize();
       await t.close();
     }
   });
