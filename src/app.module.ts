@@ -3,18 +3,19 @@ import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import KeyvRedis from '@keyv/redis';
-import { Keyv } from 'keyv';
 import { LoggerModule } from 'nestjs-pino';
 import type { Redis } from 'ioredis';
 import { RATE_LIMIT_OPTIONS, RateLimitGuard } from './common/http/rate-limit.guard.js';
 import { RestGuard } from './common/http/rest-response.js';
+import { CacheMetrics } from './common/observability/cache-metrics.js';
 import { createRootLogger } from './common/observability/logger.js';
 import { ObservabilityModule } from './common/observability/observability.module.js';
 import type { AppConfig } from './config/app.config.js';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, runMigrations } from './database/database.options.js';
+import { sharedCacheStore } from './database/redis-cache.js';
 import { REDIS, RedisModule } from './database/redis.module.js';
+import { WebhookIntakeModule } from './database/webhook-intake.js';
 import { AuthGuard } from './modules/auth/auth.guard.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { HealthModule } from './modules/health/health.module.js';
@@ -52,16 +53,14 @@ export class AppModule {
             return dataSource;
           },
         }),
-        CacheModule.register({
+        WebhookIntakeModule,
+        CacheModule.registerAsync({
           isGlobal: true,
-          ttl: config.cache.ttlMs,
-          ...(config.redis.url
-            ? {
-                stores: [
-                  new Keyv({ store: new KeyvRedis(config.redis.url), namespace: `${config.redis.keyPrefix}cache` }),
-                ],
-              }
-            : {}),
+          inject: [CacheMetrics],
+          useFactory: (metrics: CacheMetrics) => ({
+            ttl: config.cache.ttlMs,
+            ...(config.redis.url ? { stores: [sharedCacheStore(config, metrics)] } : {}),
+          }),
         }),
         AuthModule,
         UsersModule,

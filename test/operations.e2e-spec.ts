@@ -3,6 +3,7 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Lifecycle } from '../src/common/observability/lifecycle.js';
+import { UsersService } from '../src/modules/users/users.service.js';
 import { bearer, createUser, expectProblem, ISO_UTC } from './helpers/http.js';
 import { BOOTSTRAP, startTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -21,6 +22,7 @@ interface SlaFigure {
 
 interface StatusBody {
   status: string;
+  dependencies: Record<string, string>;
   sla: {
     latencyP95Ms: SlaFigure;
     availabilityPercent: SlaFigure;
@@ -272,7 +274,35 @@ describe('operations: draining', () => {
   });
 });
 
-describe('operations: the database is gone (unexpected errors)', () => {
+describe('operations: an unexpected error', () => {
+  let t: TestApp;
+  let auth: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    auth = bearer(await t.token());
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('is a 500 problem with the request id and no internals, logged with the id', async () => {
+    const failing = jest.spyOn(t.app.get(UsersService), 'list').mockRejectedValue(new TypeError('x is undefined'));
+    const logged = jest.spyOn(Logger.prototype, 'error');
+    try {
+      const res = await t.http.get('/api/v1/users').set('authorization', auth).set('x-request-id', 'trace-500');
+      const problem = expectProblem(res, 500, 'internal-error', '/api/v1/users');
+      expect(problem.requestId).toBe('trace-500');
+      expect(res.text).not.toMatch(/TypeError|undefined|node_modules/i);
+      const lines = logged.mock.calls.map((args) => JSON.stringify(args));
+      expect(lines.some((line) => line.includes('"requestId":"trace-500"'))).toBe(true);
+    } finally {
+      logged.mockRestore();
+      failing.mockRestore();
+    }
+  });
+});
+
+describe('operations: the database is gone', () => {
   let t: TestApp;
   let auth: string;
   beforeAll(async () => {
@@ -284,15 +314,22 @@ describe('operations: the database is gone (unexpected errors)', () => {
     await t.close();
   });
 
-  it('an unexpected error is a 500 problem with the request id and no internals, logged with the id', async () => {
-    const logged = jest.spyOn(Logger.prototype, 'error');
+  it('reads and writes answer a 503 problem with Retry-After and no internals, logged with the id', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'warn');
     try {
-      const res = await t.http.get('/api/v1/users').set('authorization', auth).set('x-request-id', 'trace-500');
-      const problem = expectProblem(res, 500, 'internal-error', '/api/v1/users');
-      expect(problem.requestId).toBe('trace-500');
-      expect(res.text).not.toMatch(/TypeError|connection|sqlite|postgres|QueryFailed|node_modules/i);
+      const res = await t.http.get('/api/v1/users').set('authorization', auth).set('x-request-id', 'trace-503');
+      const problem = expectProblem(res, 503, 'service-unavailable', '/api/v1/users');
+      expect(problem.requestId).toBe('trace-503');
+      expect(res.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+      expect(res.text).not.toMatch(/TypeError|sqlite|postgres|QueryFailed|node_modules/i);
       const lines = logged.mock.calls.map((args) => JSON.stringify(args));
-      expect(lines.some((line) => line.includes('"requestId":"trace-500"'))).toBe(true);
+      expect(lines.some((line) => line.includes('"requestId":"trace-503"'))).toBe(true);
+      const write = await t.http
+        .post('/api/v1/users')
+        .set('authorization', auth)
+        .send({ name: 'Ada', email: 'ada-503@example.com' });
+      expectProblem(write, 503, 'service-unavailable');
+      expect(write.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
     } finally {
       logged.mockRestore();
     }
@@ -309,10 +346,11 @@ describe('operations: the database is gone (unexpected errors)', () => {
     await t.http.get('/health/live').expect(200);
   });
 
-  it('/status reports the 5xx against the SLA: error rate and availability not met', async () => {
-    await t.http.get('/api/v1/users').set('authorization', auth).expect(500);
+  it('/status reports the 5xx against the SLA and the database down', async () => {
+    await t.http.get('/api/v1/users').set('authorization', auth).expect(503);
     const body = (await t.http.get('/status').expect(200)).body as StatusBody;
     expect(body.status).toBe('degraded');
+    expect(body.dependencies.database).toBe('down');
     expect(body.sla.errorRatePercent.met).toBe(false);
     expect(body.sla.errorRatePercent.value).toBeGreaterThan(0);
     expect(body.sla.availabilityPercent.met).toBe(false);

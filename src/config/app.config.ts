@@ -35,9 +35,26 @@ export interface AppConfig {
     shutdownDrainMs: number;
     rateLimitPerMinute: number;
   };
-  database: { url: string; sqlitePath: string; poolSize: number; type: 'postgres' | 'better-sqlite3' };
+  database: {
+    url: string;
+    sqlitePath: string;
+    poolSize: number;
+    type: 'postgres' | 'better-sqlite3';
+    /** PostgreSQL statement_timeout (lock waits included); 0 = none. */
+    statementTimeoutMs: number;
+    /** PostgreSQL: longest wait for a pooled connection. */
+    acquireTimeoutMs: number;
+    /** SQLite busy_timeout: longest wait for another writer's lock. */
+    busyTimeoutMs: number;
+    /** Pool waits and statements slower than this are logged (rate-limited). */
+    slowWaitMs: number;
+    /** PostgreSQL: size of the webhook receiver's own pool; 0 = it shares the main pool. */
+    webhookPoolSize: number;
+    /** SQLite: readiness fails below this much free disk space. */
+    minFreeMb: number;
+  };
   redis: { url: string; keyPrefix: string };
-  cache: { ttlMs: number };
+  cache: { ttlMs: number; timeoutMs: number };
   auth: { jwtSecret: string; tokenTtlS: number; bootstrapClientId: string; bootstrapClientSecret: string };
   sandbox: { enabled: boolean; port: number; host: string };
   integrations: {
@@ -205,9 +222,15 @@ export function loadConfig(input: Record<string, string | undefined>): AppConfig
       sqlitePath: env.SQLITE_PATH,
       poolSize: env.DATABASE_POOL_SIZE,
       type: env.DATABASE_URL ? 'postgres' : 'better-sqlite3',
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
+      busyTimeoutMs: env.DATABASE_BUSY_TIMEOUT_MS,
+      slowWaitMs: env.DATABASE_SLOW_WAIT_MS,
+      webhookPoolSize: env.DATABASE_WEBHOOK_POOL_SIZE,
+      minFreeMb: env.DATABASE_MIN_FREE_MB,
     },
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
-    cache: { ttlMs: env.CACHE_TTL_MS },
+    cache: { ttlMs: env.CACHE_TTL_MS, timeoutMs: env.CACHE_TIMEOUT_MS },
     auth: {
       jwtSecret: env.AUTH_JWT_SECRET,
       tokenTtlS: env.AUTH_TOKEN_TTL_S,

@@ -87,6 +87,15 @@ export const envSchema = z.object({
     .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), 'must be empty (SQLite) or a postgres:// URL'),
   SQLITE_PATH: str('./data/app.sqlite'),
   DATABASE_POOL_SIZE: int(10, 1, 200),
+  // Bounds on waiting for the database (each exceeded wait answers 503 + Retry-After); 0 = no statement timeout.
+  DATABASE_STATEMENT_TIMEOUT_MS: int(5000, 0, 600000),
+  DATABASE_ACQUIRE_TIMEOUT_MS: int(2000, 1, 600000),
+  DATABASE_BUSY_TIMEOUT_MS: int(5000, 0, 600000),
+  DATABASE_SLOW_WAIT_MS: int(250, 1, 600000),
+  // PostgreSQL: connections kept for the webhook receiver's inserts alone; 0 = share the main pool.
+  DATABASE_WEBHOOK_POOL_SIZE: int(2, 0, 50),
+  // SQLite: readiness fails when the database's file system has less free space than this.
+  DATABASE_MIN_FREE_MB: int(64, 0, 1048576),
   REDIS_URL: z
     .string()
     .optional()
@@ -115,6 +124,8 @@ export const envSchema = z.object({
   DEBUG_ENABLED: z.enum(['true', 'false', '1', '0', '']).optional(),
   SHUTDOWN_DRAIN_MS: int(5000, 0, 120000),
   CACHE_TTL_MS: int(60000, 0),
+  // A shared-cache (Redis) call slower than this reads through to the source instead.
+  CACHE_TIMEOUT_MS: int(100, 1, 10000),
   SANDBOX_ENABLED: z.enum(['true', 'false', '1', '0', '']).optional(),
   SANDBOX_PORT: int(4010, 0, 65535),
   SANDBOX_HOST: str('127.0.0.1'),

@@ -1,18 +1,30 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { AppConfig } from '../config/app.config.js';
+import { logRedisErrors } from './redis-errors.js';
 
 /** The shared ioredis client, or null when `REDIS_URL` is empty (embedded mode). */
 export const REDIS = Symbol('REDIS');
 
+/** An ioredis client whose copies (`duplicate()`, e.g. a subscriber) log their errors as it does. */
+class LoggedRedis extends Redis {
+  override duplicate(override?: Partial<RedisOptions>): Redis {
+    const copy = super.duplicate(override);
+    logRedisErrors(copy, override?.connectionName ?? `${this.options.connectionName ?? 'redis'}-copy`);
+    return copy;
+  }
+}
+
 export function createRedis(url: string, name: string): Redis {
-  return new Redis(url, {
+  const redis = new LoggedRedis(url, {
     connectionName: name,
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
     lazyConnect: false,
   });
+  logRedisErrors(redis, name);
+  return redis;
 }
 
 class RedisCloser implements OnApplicationShutdown {

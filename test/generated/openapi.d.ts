@@ -119,7 +119,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready for traffic: dependencies usable; 503 while starting or draining */
+        /** Ready for traffic: the database takes a write within 2 s; 503 while starting or draining */
         get: operations["readiness"];
         put?: never;
         post?: never;
@@ -3395,7 +3395,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description every dependency is up */
+            /** @description the database is up; `degraded` when an optional dependency (Redis, the queue) is failing */
             200: {
                 headers: {
                     /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
@@ -3526,7 +3526,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description a dependency is down, or the app is shutting down */
+            /** @description the database cannot store data, or the app is shutting down */
             503: {
                 headers: {
                     /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
@@ -3694,7 +3694,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description ready: every dependency is usable */
+            /** @description ready: this instance can store data */
             200: {
                 headers: {
                     /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
@@ -3825,7 +3825,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description starting, draining, or a dependency is down */
+            /** @description starting, draining, or the database cannot store data (Redis being down is not a reason) */
             503: {
                 headers: {
                     /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
@@ -4112,7 +4112,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         /**
-                         * @description degraded when an SLA figure is not met
+                         * @description degraded when an SLA figure is not met or a dependency is not up
                          * @enum {string}
                          */
                         status: "ok" | "degraded";
@@ -4185,6 +4185,17 @@ export interface operations {
                                  */
                                 calls: number;
                             };
+                        };
+                        /**
+                         * @description each dependency as /health reports it: the database up or down, Redis and the queue up or degraded
+                         * @example {
+                         *       "database": "up",
+                         *       "redis": "degraded",
+                         *       "webhooks": "degraded"
+                         *     }
+                         */
+                        dependencies: {
+                            [key: string]: "up" | "degraded" | "down";
                         };
                         /** @description each external service: state, breaker, instances in rotation, token state (never the token) */
                         integrations?: {

@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RateLimitedLog } from '../observability/rate-limited-log.js';
+import { databaseProblem, isDatabaseProblem, withIdempotencyHint } from './database-problem.js';
 import { translate, pickLanguage } from './i18n.js';
 import { matchedRoute } from './route-scope.js';
 import { quote } from './text-field.js';
@@ -88,6 +90,8 @@ export function toProblem(error: unknown, path: string): ProblemInit & { unexpec
       if (field) return { type: 'unique-violation', status: 409, params: { field } };
     }
     if (db.name === 'EntityNotFoundError') return { type: 'not-found', status: 404, params: { path } };
+    const unavailable = databaseProblem(error);
+    if (unavailable) return unavailable;
     const fastify = db.code ? FASTIFY_CODES[db.code] : undefined;
     if (fastify) {
       return {
@@ -166,11 +170,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 }
 
+/** A database outage fails every request: one line per reason and interval, not one per request. */
+const databaseLog = new RateLimitedLog();
+
 export function handleError(
   error: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
-  logger: Pick<Logger, 'error'>,
+  logger: Pick<Logger, 'error'> & Partial<Pick<Logger, 'warn'>>,
 ): void {
   const path = request.url.split('?')[0];
   let problem = toProblem(error, path);
@@ -186,7 +193,16 @@ export function handleError(
       };
     }
   }
-  if (problem.unexpected || problem.status >= 500) {
+  if (isDatabaseProblem(problem)) {
+    problem = withIdempotencyHint(problem, request, path);
+    const warn = logger.warn?.bind(logger) ?? logger.error.bind(logger);
+    databaseLog.run(String(problem.extensions?.reason), (suppressed) =>
+      warn(
+        { err: error, requestId: request.id, suppressed },
+        `request ${String(request.id)} failed with 503: database unavailable (${suppressed} more not logged)`,
+      ),
+    );
+  } else if (problem.unexpected || problem.status >= 500) {
     logger.error({ err: error, requestId: request.id }, `request ${String(request.id)} failed with ${problem.status}`);
   }
   if (reply.sent) return;

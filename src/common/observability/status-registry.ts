@@ -9,7 +9,10 @@ export interface StatusContributor {
   status?(): Promise<unknown> | unknown;
   /** Detail for /debug (queue depths, internals; secrets masked). */
   debug?(): Promise<unknown> | unknown;
-  /** Readiness: throw or return false when this dependency is not usable. */
+  /**
+   * Throw or return false when this dependency is not usable. Shown as `degraded` in /health and /status,
+   * never an outage: readiness depends on the database alone (see DependencyChecks).
+   */
   ready?(): Promise<boolean> | boolean;
 }
 

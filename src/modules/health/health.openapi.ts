@@ -77,9 +77,13 @@ const integrationSummary: SchemaObject = {
 /** GET /status: the SLA figures and the summary of each status contributor (integrations, webhooks). */
 export const STATUS_SCHEMA: SchemaObject = {
   type: 'object',
-  required: ['status', 'timestamp', 'uptimeSeconds', 'sla'],
+  required: ['status', 'timestamp', 'uptimeSeconds', 'sla', 'dependencies'],
   properties: {
-    status: { type: 'string', enum: ['ok', 'degraded'], description: 'degraded when an SLA figure is not met' },
+    status: {
+      type: 'string',
+      enum: ['ok', 'degraded'],
+      description: 'degraded when an SLA figure is not met or a dependency is not up',
+    },
     timestamp: { type: 'string', format: 'date-time' },
     uptimeSeconds: { type: 'integer' },
     sla: {
@@ -102,6 +106,13 @@ export const STATUS_SCHEMA: SchemaObject = {
           calls: { type: 'integer', description: 'retried calls in the window' },
         }),
       },
+    },
+    dependencies: {
+      type: 'object',
+      description: 'each dependency as /health reports it: the database up or down, Redis and the queue up or degraded',
+      maxProperties: 50,
+      additionalProperties: { type: 'string', enum: ['up', 'degraded', 'down'] },
+      example: { database: 'up', redis: 'degraded', webhooks: 'degraded' },
     },
     integrations: {
       type: 'object',

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { newEventId } from './event-id.js';
+import { WEBHOOK_INTAKE } from '../../database/webhook-intake.js';
 import { SerialLock } from './serial-lock.js';
 
 export interface NewInboxEvent {
@@ -82,7 +83,11 @@ export class WebhookInbox {
   private backlogCache: { at: number; value: Promise<Backlog> } | null = null;
   private readonly numberedCache = new Map<string, string>();
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    // The receiver's inserts go through a pool of their own on PostgreSQL (see WEBHOOK_INTAKE).
+    @Optional() @Inject(WEBHOOK_INTAKE) private readonly intake: DataSource = dataSource,
+  ) {
     this.postgres = dataSource.options.type === 'postgres';
     this.lock = this.postgres ? null : new SerialLock();
   }
@@ -107,15 +112,17 @@ export class WebhookInbox {
   async insert(event: NewInboxEvent, now = new Date()): Promise<{ eventId: string; duplicate: boolean }> {
     return this.serial(async () => {
       try {
-        const { rows } = await this.exec(INSERT_EVENT, this.insertParams(event, now));
+        const { rows } = await this.exec(INSERT_EVENT, this.insertParams(event, now), undefined, this.intake);
         if (rows.length === 1) return { eventId: String(rows[0].id), duplicate: false };
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
       }
-      const existing = await this.exec('SELECT id FROM webhook_events WHERE source = ? AND external_event_id = ?', [
-        event.source,
-        event.externalEventId,
-      ]);
+      const existing = await this.exec(
+        'SELECT id FROM webhook_events WHERE source = ? AND external_event_id = ?',
+        [event.source, event.externalEventId],
+        undefined,
+        this.intake,
+      );
       if (existing.rows.length !== 1) throw new Error('webhook insert conflicted but no row exists');
       return { eventId: String(existing.rows[0].id), duplicate: true };
     });
@@ -343,8 +350,13 @@ export class WebhookInbox {
   }
 
   /** Runs SQL written with `?` placeholders; `rows` from RETURNING / SELECT, `affected` for writes. */
-  private async exec(sql: string, params: unknown[], runner?: QueryRunner): Promise<{ rows: Row[]; affected: number }> {
-    const queryRunner = runner ?? this.dataSource.createQueryRunner();
+  private async exec(
+    sql: string,
+    params: unknown[],
+    runner?: QueryRunner,
+    source = this.dataSource,
+  ): Promise<{ rows: Row[]; affected: number }> {
+    const queryRunner = runner ?? source.createQueryRunner();
     try {
       const text = this.postgres ? this.numbered(sql) : sql;
       const result = (await queryRunner.query(text, params, true)) as { records?: Row[]; affected?: number };

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { logRedisErrors } from '../../../database/redis-errors.js';
 import { CLOSE_WAIT_MS, type WebhookConsumer, type WebhookQueue } from './webhook-queue.js';
 
 export const BULLMQ_QUEUE_NAME = 'webhook-events';
@@ -40,13 +41,14 @@ export class BullMqWebhookQueue implements WebhookQueue {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
     });
-    connection.on('error', () => undefined);
+    logRedisErrors(connection, 'webhooks-producer');
     const prefix = `${keyPrefix}bull`;
     const queue = new Queue<JobData>(BULLMQ_QUEUE_NAME, {
       connection,
       prefix,
       defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
     });
+    // The queue repeats its connection's errors, logged above.
     queue.on('error', () => undefined);
     return new BullMqWebhookQueue(url, prefix, queue, connection);
   }
@@ -57,13 +59,13 @@ export class BullMqWebhookQueue implements WebhookQueue {
     const { Worker } = await import('bullmq');
     // BullMQ workers block on Redis and must retry forever (maxRetriesPerRequest: null).
     this.workerConnection = new Redis(this.url, { connectionName: 'webhooks-worker', maxRetriesPerRequest: null });
-    this.workerConnection.on('error', () => undefined);
+    logRedisErrors(this.workerConnection, 'webhooks-worker');
     this.worker = new Worker<JobData>(BULLMQ_QUEUE_NAME, (job) => consumer(job.data.eventId), {
       connection: this.workerConnection,
       prefix: this.prefix,
       concurrency,
     });
-    this.worker.on('error', (error) => this.logger.warn(`webhook worker: ${error.message}`));
+    logRedisErrors(this.worker, 'webhooks-worker-loop');
     this.worker.on('failed', (job, error) =>
       this.logger.error(`webhook event ${job?.data.eventId ?? '?'}: ${error.message}`),
     );

@@ -1,0 +1,142 @@
+// Private PostgreSQL and Redis servers for the outage drills: own ports, own temp dirs, stopped by pid.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A TCP port free on the loopback right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `probe` every 100 ms until it resolves true; throws after `timeoutMs`. */
+export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what}: not reached within ${timeoutMs} ms`);
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Sends `signal` to `pid` and waits for it to exit; SIGKILL after the grace time. */
+async function stopPid(pid: number, signal: NodeJS.Signals): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, signal);
+  try {
+    await waitFor(`pid ${pid} exits`, async () => !alive(pid), 15_000);
+  } catch {
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await waitFor(`pid ${pid} killed`, async () => !alive(pid), 5_000);
+  }
+}
+
+/** A command line that runs as `postgres` when we are root (initdb refuses root). */
+function asPostgres(command: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+}
+
+export class PostgresInstance {
+  private pid: number | null = null;
+
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+  ) {}
+
+  static async create(): Promise<PostgresInstance> {
+    const dir = mkdtempSync(join(tmpdir(), 'nig-drill-pg-'));
+    if (process.getuid?.() === 0) {
+      const ids = execFileSync('id', ['-u', 'postgres']).toString().trim();
+      const gid = execFileSync('id', ['-g', 'postgres']).toString().trim();
+      chownSync(dir, Number(ids), Number(gid));
+    }
+    const [cmd, args] = asPostgres('initdb', ['-D', join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync']);
+    execFileSync(cmd, args, { stdio: 'ignore' });
+    const instance = new PostgresInstance(dir, await freePort());
+    await instance.start();
+    return instance;
+  }
+
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  async start(): Promise<void> {
+    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`;
+    const data = join(this.dir, 'data');
+    const [cmd, args] = asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(this.dir, 'log'), '-w', 'start']);
+    execFileSync(cmd, args, { stdio: 'ignore' });
+    this.pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  }
+
+  /** Fast shutdown (SIGINT): sessions are terminated, as `pg_ctl stop -m fast` does. */
+  async stop(): Promise<void> {
+    if (this.pid !== null) await stopPid(this.pid, 'SIGINT');
+    this.pid = null;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export class RedisInstance {
+  private child: ChildProcess | null = null;
+
+  private constructor(readonly port: number) {}
+
+  static async create(): Promise<RedisInstance> {
+    const instance = new RedisInstance(await freePort());
+    await instance.start();
+    return instance;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    this.child = spawn('redis-server', args, { stdio: 'ignore' });
+    await waitFor('redis answers PING', () => this.ping());
+  }
+
+  async stop(): Promise<void> {
+    const pid = this.child?.pid;
+    this.child = null;
+    if (pid !== undefined) await stopPid(pid, 'SIGTERM');
+  }
+
+  private ping(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = new Socket();
+      socket.setTimeout(1000, () => socket.destroy());
+      socket.once('error', () => resolve(false));
+      socket.once('close', () => resolve(false));
+      socket.once('data', (data) => {
+        resolve(data.toString().startsWith('+PONG'));
+        socket.destroy();
+      });
+      socket.connect(this.port, '127.0.0.1', () => socket.write('PING\r\n'));
+    });
+  }
+}
