@@ -71,6 +71,25 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
 /** A UUID that identifies this API across versions and renames (Zalando guide §215); never change it. */
 const API_ID = '7f0c4b9e-3d1a-4c2b-9a6e-5e1f2d8c4a10';
 
+/**
+ * Response headers browser code may read under CORS (beyond the safelisted ones): every header the
+ * OpenAPI document promises a client (rest-conventions.e2e-spec.ts checks the two agree).
+ */
+export const CLIENT_READABLE_HEADERS = [
+  'ETag',
+  'Location',
+  'Content-Location',
+  'X-Request-Id',
+  'X-Total-Count',
+  'Retry-After',
+  'RateLimit-Limit',
+  'RateLimit-Remaining',
+  'RateLimit-Reset',
+  'Idempotent-Replayed',
+  'WWW-Authenticate',
+  'Allow',
+] as const;
+
 const OPS_ROUTES = ['health', 'health/live', 'health/ready', 'version', 'metrics', 'status', 'debug', 'oauth/token'];
 
 export function buildOpenApi(app: NestFastifyApplication, appConfig: AppConfig): OpenAPIObject {
@@ -233,7 +252,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
     const cors: FastifyCorsOptions = {
       origin: config.app.corsOrigins.includes('*') ? true : config.app.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      exposedHeaders: ['ETag', 'Location', 'X-Request-Id', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining'],
+      exposedHeaders: [...CLIENT_READABLE_HEADERS],
       maxAge: 600,
     };
     const plain: FastifyCorsOptions = { ...cors, preflight: false };
