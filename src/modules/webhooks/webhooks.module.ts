@@ -11,6 +11,7 @@ import { WebhookEventsController } from './webhook-events.controller.js';
 import { WebhookEventsService } from './webhook-events.service.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
 import { WebhookInbox } from './webhook-inbox.service.js';
+import { WebhookLeases } from './webhook-leases.js';
 import { WebhookMetrics } from './webhook-metrics.js';
 import { WebhookReceiverService } from './webhook-receiver.service.js';
 import { WebhookStatus } from './webhook-status.js';
@@ -34,6 +35,7 @@ import { WebhookWorker } from './webhook-worker.service.js';
       },
     },
     WebhookInbox,
+    WebhookLeases,
     WebhookMetrics,
     WebhookHandlerRegistry,
     WebhookReceiverService,
