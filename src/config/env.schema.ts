@@ -148,7 +148,7 @@ export const envSchema = z.object({
   WEBHOOK_TOLERANCE_S: int(300, 1),
   WEBHOOK_MAX_ATTEMPTS: int(5, 1, 50),
   WEBHOOK_RETRY_BASE_MS: int(1000, 0),
-  WEBHOOK_LEASE_MS: int(60000, 100),
+  WEBHOOK_LEASE_MS: int(15000, 100),
   WEBHOOK_SWEEP_INTERVAL_MS: int(5000, 50),
   // Events processed at once by this instance; 0 = receive and store only (workers run elsewhere).
   WEBHOOK_WORKER_CONCURRENCY: int(4, 0, 256),
