@@ -1,6 +1,12 @@
 import { Init1732400000000 } from './1732400000000-init.js';
 import { Integrations1733100000000 } from './1733100000000-integrations.js';
 import { WebhookEvents1733000000000 } from './1733000000000-webhook-events.js';
+import { PaymentReconcile1733200000000 } from './1733200000000-payment-reconcile.js';
 
 /** Every migration in order; one set valid on SQLite and PostgreSQL (QueryRunner API). */
-export const MIGRATIONS = [Init1732400000000, WebhookEvents1733000000000, Integrations1733100000000];
+export const MIGRATIONS = [
+  Init1732400000000,
+  WebhookEvents1733000000000,
+  Integrations1733100000000,
+  PaymentReconcile1733200000000,
+];

@@ -153,6 +153,10 @@ export const envSchema = z.object({
   // Events processed at once by this instance; 0 = receive and store only (workers run elsewhere).
   WEBHOOK_WORKER_CONCURRENCY: int(4, 0, 256),
   WEBHOOK_NOTIFY_EMAIL: str(''),
+  // Payments still pending this long are looked up at the payment service (their webhook may be lost),
+  // every PAYMENT_RECONCILE_INTERVAL_MS (0: only when triggered).
+  PAYMENT_RECONCILE_AFTER_MS: int(10 * 60 * 1000, 0),
+  PAYMENT_RECONCILE_INTERVAL_MS: int(60 * 1000, 0),
 });
 
 export type Env = z.infer<typeof envSchema>;

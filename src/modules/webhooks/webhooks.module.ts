@@ -15,6 +15,7 @@ import { WebhookLeases } from './webhook-leases.js';
 import { WebhookMetrics } from './webhook-metrics.js';
 import { WebhookReceiverService } from './webhook-receiver.service.js';
 import { WebhookStatus } from './webhook-status.js';
+import { WebhookSubmitter } from './webhook-submitter.js';
 import { WebhookWorker } from './webhook-worker.service.js';
 
 /**
@@ -42,7 +43,8 @@ import { WebhookWorker } from './webhook-worker.service.js';
     WebhookWorker,
     WebhookEventsService,
     WebhookStatus,
+    WebhookSubmitter,
   ],
-  exports: [WebhookReceiverService],
+  exports: [WebhookReceiverService, WebhookSubmitter],
 })
 export class WebhooksModule {}
