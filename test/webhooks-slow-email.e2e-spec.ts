@@ -102,7 +102,7 @@ describe('webhook acknowledgements while the email service hangs', () => {
     }
   });
 
-  it('acknowledges a new webhook while the notification email call is still pending, and emails once', async () => {
+  it('acknowledges and processes a burst of new webhooks while the email calls are still pending; then emails once each', async () => {
     const user = await s.t.http
       .post('/api/v1/users')
       .set(auth)
@@ -119,26 +119,36 @@ describe('webhook acknowledgements while the email service hangs', () => {
     await eventually(async () => (email.held.length >= 2 ? true : undefined), 15000, 'both email calls');
     const calls = email.held.slice(0, 2);
 
-    const delivery = standardDelivery(
-      { id: 'evt_slow_email_probe', type: 'payment.succeeded', created: 1, data: { id: 'pay_unknown_probe' } },
-      { secret: DEV_SECRETS.WEBHOOK_PAYMENT_SERVICE_SECRETS },
+    // A bounded burst of new signed webhooks (20) while both calls hang: every one acknowledged.
+    const deliveries = Array.from({ length: 20 }, (_, i) =>
+      standardDelivery(
+        { id: `evt_slow_probe_${i}`, type: 'payment.succeeded', created: 1, data: { id: `pay_unknown_${i}` } },
+        { secret: DEV_SECRETS.WEBHOOK_PAYMENT_SERVICE_SECRETS },
+      ),
     );
-    const ack = await fetch(`${appUrl}/api/v1/webhooks/payment-service`, {
-      method: 'POST',
-      headers: delivery.headers,
-      body: delivery.body,
-    });
-    expect(ack.status).toBe(200);
-    // Ordering, not a stopwatch: the ack came while that very call was still waiting for its answer.
+    const acks = await Promise.all(
+      deliveries.map((d) =>
+        fetch(`${appUrl}/api/v1/webhooks/payment-service`, { method: 'POST', headers: d.headers, body: d.body }),
+      ),
+    );
+    expect(acks.map((a) => a.status)).toEqual(deliveries.map(() => 200));
+    // Ordering, not a stopwatch: the acks came while those very calls were still waiting for their answer.
     expect(calls.map((c) => c.closed)).toEqual([false, false]);
-    const probe = (await ack.json()) as Envelope<{ eventId: string }>;
+    const ids = await Promise.all(
+      acks.map(async (a) => ((await a.json()) as Envelope<{ eventId: string }>).data.eventId),
+    );
+    expect(new Set(ids).size).toBe(20);
+    // They are processed too (the settlement handler), with the email calls still pending.
     await eventually(
       async () => {
-        const res = await s.t.http.get(`/api/v1/webhook-events/${probe.data.eventId}`).set(auth);
-        return (res.body as Envelope<{ status: string }>).data.status === 'processed' ? true : undefined;
+        const res = await s.t.http
+          .get('/api/v1/webhook-events?source=payment-service&status=processed&limit=100')
+          .set(auth);
+        const done = new Set((res.body as Envelope<{ eventId: string }[]>).data.map((e) => e.eventId));
+        return ids.every((id) => done.has(id)) ? true : undefined;
       },
-      10000,
-      'the probe event processed while the email call hangs',
+      15000,
+      'the probe events processed while the email calls hang',
     );
     expect(calls.map((c) => c.closed)).toEqual([false, false]);
 
@@ -153,7 +163,17 @@ describe('webhook acknowledgements while the email service hangs', () => {
       'the email recorded',
     );
     expect(mails).toHaveLength(2);
-    // One key per settling event, however often each was asked for.
+    // One key per settling event, however often each was asked for; both notifications finished.
     expect(new Set(email.held.map((h) => h.key)).size).toBe(2);
+    await eventually(
+      async () => {
+        const res = await s.t.http
+          .get('/api/v1/webhook-events?source=internal&type=payment.notification&status=processed')
+          .set(auth);
+        return (res.body as Envelope<unknown[]>).data.length === 2 ? true : undefined;
+      },
+      10000,
+      'both notifications processed',
+    );
   });
 });
