@@ -248,7 +248,7 @@ export async function run() {
     non2xx: 0,
   };
   const ingest = { ...median.ingest, name: `${median.ingest.name}; median round` };
-  const rows = [bare, ingest, processing, fixed, slow.row];
+  const rows = [bare, ingest, processing, fixed, ...slow.rows];
   const ratio = (r) => `${((r.rps / bare.rps) * 100).toFixed(1)} %`;
   const targets = [
     {

@@ -78,7 +78,7 @@ export class WebhookInbox {
   /**
    * Runs a write or a transaction alone on SQLite (see SerialLock). Reads do not wait: on the shared
    * connection they may see a running transaction's uncommitted writes, which is why the event row's
-   * own state is written last there (see complete()).
+   * own state is written last there (see WebhookLeases.transaction()).
    */
   serial<T>(section: () => Promise<T>): Promise<T> {
     return this.lock ? this.lock.run(section) : section();
@@ -112,7 +112,7 @@ export class WebhookInbox {
   /**
    * Inserts an event inside a running handler's transaction (a follow-up event: it exists only if the
    * handler's work commits). Resolves its id, or null when one with the same (source, external id)
-   * exists already. The caller holds the SQLite lock (it runs inside complete()).
+   * exists already. The caller holds the SQLite lock (it runs inside WebhookLeases.transaction()).
    */
   async insertInTransaction(manager: EntityManager, event: NewInboxEvent, now = new Date()): Promise<string | null> {
     const { rows } = await this.exec(INSERT_EVENT, this.insertParams(event, now), manager.queryRunner);

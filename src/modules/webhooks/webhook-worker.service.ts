@@ -37,9 +37,11 @@ export function backoffMs(attempt: number, retryBaseMs: number, random: () => nu
 }
 
 /**
- * Processes events: claim (lease) → handler for (source, type) → one transaction with the business update
- * and the event marked processed → on failure a retry with backoff, then `dead`. The sweeper re-dispatches
- * what no worker holds, so a crash anywhere between commit and completion loses nothing.
+ * Processes events: claim (lease, renewed while the worker holds it) → handler for (source, type) → one
+ * transaction with the business update and the event marked processed, or, when the handler declared
+ * after-commit effects, the effects outside any transaction and a second short transaction with their
+ * outcomes and the mark → on failure a retry with backoff, then `dead`. The sweeper re-dispatches what no
+ * worker holds, so a crash anywhere between commit and completion loses nothing.
  */
 @Injectable()
 export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
