@@ -10,7 +10,6 @@ import {
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app.config.js';
 import { newEventId } from './event-id.js';
-import { parseJson } from './verifiers/verifier.js';
 import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
 import type { EntityManager } from 'typeorm';
 import {
@@ -20,6 +19,7 @@ import {
   type OutcomeWriter,
 } from './webhook-handler.decorator.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
+import { toInboxEvent } from './inbox-event.js';
 import { WebhookInbox, type ClaimedEvent, type DueEvent } from './webhook-inbox.service.js';
 import { LeaseLostError, WebhookLeases } from './webhook-leases.js';
 import { WebhookMetrics } from './webhook-metrics.js';
@@ -298,24 +298,4 @@ export function sweepKey(event: DueEvent): string {
   if (event.status === 'processing') return `${event.id}-l${event.attempts}`;
   if (event.status === 'retrying') return `${event.id}-a${event.attempts + 1}`;
   return event.id;
-}
-
-function toInboxEvent(
-  event: ClaimedEvent,
-  followUp: InboxEvent['followUp'],
-  afterCommit: InboxEvent['afterCommit'],
-): InboxEvent {
-  return {
-    eventId: event.id,
-    source: event.source,
-    externalEventId: event.externalEventId,
-    type: event.type,
-    payload: parseJson(event.body)?.value,
-    body: event.body,
-    headers: event.headers,
-    receivedAt: event.receivedAt,
-    attempt: event.attempts,
-    followUp,
-    afterCommit,
-  };
 }
