@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BOOTSTRAP, isolatedDatabase } from './helpers/test-app.js';
-import { kill, startChild, token, type Child } from './support/child-app.js';
+import { CHILD_START_BUDGET_MS, kill, startChild, token, type Child } from './support/child-app.js';
 import { eventually, sleep, STANDARD_SECRET, standardDelivery } from './support/webhook-deliveries.js';
 
 const LEASE_MS = 1500;
@@ -35,64 +35,67 @@ describe('webhook worker killed mid-handler (child processes on one database)', 
     };
   });
   afterAll(async () => {
-    for (const child of children) await kill(child, 'SIGKILL');
+    await Promise.all(children.map((child) => kill(child, 'SIGKILL')));
     await drop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finishes the event exactly once in a new process after the first is SIGKILLed inside the handler', async () => {
-    const first = await startChild({ ...env, CHILD_BLOCK: '1' });
-    children.push(first);
-    const delivery = standardDelivery({ type: 'order.crash', data: { orderId: 'o-crash' } });
-    const res = await fetch(`${first.base}/api/v1/webhooks/acme`, {
-      method: 'POST',
-      headers: delivery.headers,
-      body: delivery.body,
-    });
-    expect(res.status).toBe(200);
-    const { eventId } = ((await res.json()) as { data: { eventId: string } }).data;
+  it(
+    'finishes the event exactly once in a new process after the first is SIGKILLed inside the handler',
+    async () => {
+      const first = await startChild({ ...env, CHILD_BLOCK: '1' }, children);
+      const delivery = standardDelivery({ type: 'order.crash', data: { orderId: 'o-crash' } });
+      const res = await fetch(`${first.base}/api/v1/webhooks/acme`, {
+        method: 'POST',
+        headers: delivery.headers,
+        body: delivery.body,
+      });
+      expect(res.status).toBe(200);
+      const { eventId } = ((await res.json()) as { data: { eventId: string } }).data;
 
-    const markers = () => (existsSync(env.MARKER_FILE) ? readFileSync(env.MARKER_FILE, 'utf8').trim().split('\n') : []);
-    await eventually(async () => (markers().length > 0 ? true : undefined), 10000, 'the handler to start');
-    // The handler has written its business row (uncommitted) and blocks: kill the process there.
-    await kill(first, 'SIGKILL');
-    expect(first.process.signalCode).toBe('SIGKILL');
+      const markers = () =>
+        existsSync(env.MARKER_FILE) ? readFileSync(env.MARKER_FILE, 'utf8').trim().split('\n') : [];
+      await eventually(async () => (markers().length > 0 ? true : undefined), 10000, 'the handler to start');
+      // The handler has written its business row (uncommitted) and blocks: kill the process there.
+      await kill(first, 'SIGKILL');
+      expect(first.process.signalCode).toBe('SIGKILL');
 
-    const second = await startChild({ ...env, CHILD_BLOCK: '0' });
-    children.push(second);
-    const auth = { authorization: `Bearer ${await token(second.base)}` };
-    const processed = await eventually(
-      async () => {
-        const r = await fetch(`${second.base}/api/v1/webhook-events/${eventId}`, { headers: auth });
-        const data = ((await r.json()) as { data: { status: string; attempts: number } }).data;
-        return data.status === 'processed' ? data : undefined;
-      },
-      15000,
-      'the second process to finish the event',
-    );
-    expect(processed.attempts).toBe(2);
+      const second = await startChild({ ...env, CHILD_BLOCK: '0' }, children);
+      const auth = { authorization: `Bearer ${await token(second.base)}` };
+      const processed = await eventually(
+        async () => {
+          const r = await fetch(`${second.base}/api/v1/webhook-events/${eventId}`, { headers: auth });
+          const data = ((await r.json()) as { data: { status: string; attempts: number } }).data;
+          return data.status === 'processed' ? data : undefined;
+        },
+        15000,
+        'the second process to finish the event',
+      );
+      expect(processed.attempts).toBe(2);
 
-    // Let several sweeps pass: nothing runs it a third time.
-    await sleep(800);
-    const again = await fetch(`${second.base}/api/v1/webhook-events/${eventId}`, { headers: auth });
-    expect(((await again.json()) as { data: { status: string; attempts: number } }).data).toMatchObject({
-      status: 'processed',
-      attempts: 2,
-    });
-    const lines = markers().map((l) => l.split(' '));
-    expect(lines.map(([what, pid, id, attempt]) => [what, Number(pid), id, attempt])).toEqual([
-      ['start', first.process.pid, eventId, '1'],
-      ['start', second.process.pid, eventId, '2'],
-      ['done', second.process.pid, eventId, '2'],
-    ]);
-    // The second process took the event over only once the first claim's lease had run out (the claim
-    // precedes the handler's start by a few milliseconds).
-    expect(Number(lines[1][4]) - Number(lines[0][4])).toBeGreaterThanOrEqual(LEASE_MS - 100);
-    // The killed attempt's business write was rolled back: one row, the second attempt's.
-    const users = await fetch(`${second.base}/api/v1/users?name=${eventId}`, { headers: auth });
-    const list = (await users.json()) as { total: number; data: { userId: string }[] };
-    expect(list.total).toBe(1);
-    expect(list.data[0].userId).toBe(`${eventId.slice(0, 30)}-2`);
-    await kill(second, 'SIGTERM');
-  });
+      // Let several sweeps pass: nothing runs it a third time.
+      await sleep(800);
+      const again = await fetch(`${second.base}/api/v1/webhook-events/${eventId}`, { headers: auth });
+      expect(((await again.json()) as { data: { status: string; attempts: number } }).data).toMatchObject({
+        status: 'processed',
+        attempts: 2,
+      });
+      const lines = markers().map((l) => l.split(' '));
+      expect(lines.map(([what, pid, id, attempt]) => [what, Number(pid), id, attempt])).toEqual([
+        ['start', first.process.pid, eventId, '1'],
+        ['start', second.process.pid, eventId, '2'],
+        ['done', second.process.pid, eventId, '2'],
+      ]);
+      // The second process took the event over only once the first claim's lease had run out (the claim
+      // precedes the handler's start by a few milliseconds).
+      expect(Number(lines[1][4]) - Number(lines[0][4])).toBeGreaterThanOrEqual(LEASE_MS - 100);
+      // The killed attempt's business write was rolled back: one row, the second attempt's.
+      const users = await fetch(`${second.base}/api/v1/users?name=${eventId}`, { headers: auth });
+      const list = (await users.json()) as { total: number; data: { userId: string }[] };
+      expect(list.total).toBe(1);
+      expect(list.data[0].userId).toBe(`${eventId.slice(0, 30)}-2`);
+      await kill(second, 'SIGTERM');
+    },
+    2 * CHILD_START_BUDGET_MS + 60_000,
+  );
 });

@@ -89,6 +89,8 @@ export interface AppConfig {
     notifyEmail: string;
     sources: Record<string, WebhookSourceConfig>;
   };
+  /** Pending payments older than `afterMs` are looked up at the payment service every `intervalMs` (0: off). */
+  paymentReconcile: { afterMs: number; intervalMs: number };
 }
 
 export class ConfigValidationError extends Error {
@@ -280,6 +282,7 @@ export function loadConfig(input: Record<string, string | undefined>): AppConfig
       notifyEmail: env.WEBHOOK_NOTIFY_EMAIL,
       sources,
     },
+    paymentReconcile: { afterMs: env.PAYMENT_RECONCILE_AFTER_MS, intervalMs: env.PAYMENT_RECONCILE_INTERVAL_MS },
   };
 }
 

@@ -164,11 +164,15 @@ export const envSchema = z.object({
   WEBHOOK_TOLERANCE_S: int(300, 1),
   WEBHOOK_MAX_ATTEMPTS: int(5, 1, 50),
   WEBHOOK_RETRY_BASE_MS: int(1000, 0),
-  WEBHOOK_LEASE_MS: int(60000, 100),
+  WEBHOOK_LEASE_MS: int(15000, 100),
   WEBHOOK_SWEEP_INTERVAL_MS: int(5000, 50),
   // Events processed at once by this instance; 0 = receive and store only (workers run elsewhere).
   WEBHOOK_WORKER_CONCURRENCY: int(4, 0, 256),
   WEBHOOK_NOTIFY_EMAIL: str(''),
+  // Payments still pending this long are looked up at the payment service (their webhook may be lost),
+  // every PAYMENT_RECONCILE_INTERVAL_MS (0: only when triggered).
+  PAYMENT_RECONCILE_AFTER_MS: int(10 * 60 * 1000, 0),
+  PAYMENT_RECONCILE_INTERVAL_MS: int(60 * 1000, 0),
 });
 
 export type Env = z.infer<typeof envSchema>;

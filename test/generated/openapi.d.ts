@@ -4291,6 +4291,35 @@ export interface operations {
                             oldestPendingAgeSeconds?: number | null;
                             error?: string;
                         };
+                        /** @description payments pending longer than PAYMENT_RECONCILE_AFTER_MS, and the last reconciler run here */
+                        payments?: {
+                            /**
+                             * Format: int32
+                             * @description null when the database cannot be read
+                             */
+                            stalePending: number | null;
+                            reconcileAfterSeconds: number;
+                            lastReconcile: {
+                                /** Format: date-time */
+                                at: string;
+                                /**
+                                 * Format: int32
+                                 * @description stale payments this instance claimed and looked up
+                                 */
+                                looked: number;
+                                /**
+                                 * Format: int32
+                                 * @description found settled and submitted for settlement
+                                 */
+                                settled: number;
+                                /**
+                                 * Format: int32
+                                 * @description lookups that failed
+                                 */
+                                failed: number;
+                                error?: string;
+                            } | null;
+                        };
                     };
                 };
             };

@@ -125,24 +125,28 @@ describe('email and SMS messages (§4, §5 email over API key, SMS over HTTP Bas
       expect(requestsTo(s.stats(), 'email')).toBe(before + 2);
     });
 
-    it("inside a caller's transaction: recorded with it, and gone if it rolls back", async () => {
+    it('for a webhook handler: the call outside any transaction, the record in one that may roll back', async () => {
       const service = s.t.app.get(EmailMessagesService);
       const dataSource = s.t.app.get(DataSource);
-      const input = { to: 'tx@example.com', subject: 'In a transaction', text: 'Body.' };
+      const input = { to: 'tx@example.com', subject: 'After the commit', text: 'Body.' };
+      const before = requestsTo(s.stats(), 'email');
+      const lost = await service.deliverForEvent(input, 'webhook:evt_rolled_back', 'evt_rolled_back');
       await expect(
         dataSource.transaction(async (manager) => {
-          await service.send(input, { idempotencyKey: 'webhook:evt_rolled_back', manager });
-          throw new Error('handler failed after sending');
+          await lost(manager);
+          throw new Error('marking the event failed');
         }),
-      ).rejects.toThrow('handler failed');
-      const kept = await dataSource.transaction((manager) =>
-        service.send(input, { idempotencyKey: 'webhook:evt_committed', manager }),
-      );
-      const rows = (await dataSource.query(
-        `SELECT idempotency_key FROM email_messages WHERE recipient = 'tx@example.com'`,
-      )) as { idempotency_key: string }[];
-      expect(rows.map((r) => r.idempotency_key)).toEqual(['webhook:evt_committed']);
-      expect(kept.to).toBe('tx@example.com');
+      ).rejects.toThrow('marking the event failed');
+      expect(await dataSource.transaction((m) => service.findByKey('webhook:evt_rolled_back', m))).toBeNull();
+      // The retry of that event calls again with the same key: the provider answers with the first message.
+      const retried = await service.deliverForEvent(input, 'webhook:evt_rolled_back', 'evt_rolled_back');
+      await dataSource.transaction((m) => retried(m));
+      const kept = await dataSource.transaction((m) => service.findByKey('webhook:evt_rolled_back', m));
+      expect(kept?.to).toBe('tx@example.com');
+      const sent = (await outbox()).filter((m) => m.to === 'tx@example.com');
+      expect(sent).toHaveLength(1);
+      expect(kept?.providerMessageId).toBe(sent[0].id);
+      expect(requestsTo(s.stats(), 'email')).toBe(before + 2);
     });
   });
 

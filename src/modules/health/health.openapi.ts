@@ -142,5 +142,26 @@ export const STATUS_SCHEMA: SchemaObject = {
         error: { type: 'string', maxLength: 100, pattern: '^.*$' },
       },
     },
+    payments: {
+      type: 'object',
+      description: 'payments pending longer than PAYMENT_RECONCILE_AFTER_MS, and the last reconciler run here',
+      required: ['stalePending', 'reconcileAfterSeconds', 'lastReconcile'],
+      properties: {
+        stalePending: { type: 'integer', nullable: true, description: 'null when the database cannot be read' },
+        reconcileAfterSeconds: { type: 'number' },
+        lastReconcile: {
+          type: 'object',
+          nullable: true,
+          required: ['at', 'looked', 'settled', 'failed'],
+          properties: {
+            at: { type: 'string', format: 'date-time' },
+            looked: { type: 'integer', description: 'stale payments this instance claimed and looked up' },
+            settled: { type: 'integer', description: 'found settled and submitted for settlement' },
+            failed: { type: 'integer', description: 'lookups that failed' },
+            error: { type: 'string', maxLength: 200, pattern: '^.*$' },
+          },
+        },
+      },
+    },
   },
 };

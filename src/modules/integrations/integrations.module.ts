@@ -13,6 +13,7 @@ import type { AppConfig } from '../../config/app.config.js';
 import { REDIS } from '../../database/redis.module.js';
 import { PACKAGE } from '../health/app-info.js';
 import { UsersModule } from '../users/users.module.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { PaymentClient } from './clients/payment.client.js';
 import { EmailClient, SmsClient } from './clients/message.clients.js';
 import { MapsClient } from './clients/maps.client.js';
@@ -40,6 +41,7 @@ import { Payment } from './payments/entities/payment.entity.js';
 import { PaymentsController } from './payments/payments.controller.js';
 import { PaymentsService } from './payments/payments.service.js';
 import { PaymentEventsHandler } from './payments/payment-events.handler.js';
+import { PaymentReconciler } from './payments/payment-reconciler.js';
 
 /** One @nestjs/axios HttpService (its own axios instance) per external service. */
 export const INTEGRATION_HTTP = Symbol('INTEGRATION_HTTP');
@@ -51,7 +53,7 @@ export type IntegrationHttp = Record<IntegrationName, HttpService>;
  * (payments, email and SMS messages, geocoding) plus `/api/v1/integrations`.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Payment, EmailMessage, SmsMessage]), UsersModule],
+  imports: [TypeOrmModule.forFeature([Payment, EmailMessage, SmsMessage]), UsersModule, WebhooksModule],
   controllers: [
     PaymentsController,
     EmailMessagesController,
@@ -122,6 +124,7 @@ export type IntegrationHttp = Record<IntegrationName, HttpService>;
     MapsClient,
     PaymentsService,
     PaymentEventsHandler,
+    PaymentReconciler,
     EmailMessagesService,
     SmsMessagesService,
     GeocodeService,

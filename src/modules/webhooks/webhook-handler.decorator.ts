@@ -18,6 +18,11 @@ export interface WebhookHandlerKey {
  *   async settle(event: InboxEvent, manager: EntityManager): Promise<void> {
  *     const data = (event.payload as { data: { id: string } }).data;
  *     await manager.update(Payment, { providerId: data.id }, { status: 'succeeded' });
+ *     // The receipt goes out after the commit; the event id keeps it to one per event.
+ *     event.afterCommit(async () => {
+ *       const sent = await this.mailer.send(receiptFor(data), { idempotencyKey: event.eventId });
+ *       return (m) => m.insert(Receipt, { eventId: event.eventId, providerId: sent.id });
+ *     });
  *   }
  * }
  * ```
@@ -27,14 +32,21 @@ export interface WebhookHandlerKey {
  *   verifier read (payload `type`, or `X-GitHub-Event`). One handler per (source, type); a second one
  *   fails the bootstrap. A method may carry several decorators. Events of a type with no handler are
  *   stored and marked `ignored`.
- * - The handler runs inside the transaction that marks the event `processed`: write through
- *   `manager` only, so the business update and the event's state commit or roll back together.
- *   Throwing rolls both back and the event is retried with exponential backoff, then `dead` after
- *   `WEBHOOK_MAX_ATTEMPTS` (an operator can replay it).
- * - At-least-once: a retry after a crash, or a replay, runs the handler again for the same event.
- *   Make side effects outside the transaction (e.g. an email) idempotent on `event.eventId`.
- * - Keep it short: the event's lease (`WEBHOOK_LEASE_MS`) must outlast it, and on SQLite the one
- *   database connection is held by this transaction while it runs.
+ * - The handler runs inside a database transaction: write through `manager` only, so the business
+ *   update and the event's state commit or roll back together. Throwing rolls it back and the event is
+ *   retried with exponential backoff, then `dead` after `WEBHOOK_MAX_ATTEMPTS` (an operator can replay it).
+ * - Never call out (HTTP, email, payment) from the handler body: the transaction would hold its locks (on
+ *   SQLite the one write lock, every webhook acknowledgement included) for as long as the call takes.
+ *   Declare the call with `event.afterCommit(effect)` instead: the handler's transaction records the
+ *   intent and commits, `effect` then runs outside any transaction, and what it returns records the
+ *   outcome in a second short transaction that also marks the event `processed`. An effect that throws
+ *   fails the attempt like the handler would (retry, then `dead`); the handler itself then runs again.
+ * - At-least-once: a retry after a crash, or a replay, runs the handler (and its effects) again for the
+ *   same event. Make effects idempotent on an id of the event (e.g. the provider's Idempotency-Key), and
+ *   let the handler skip an effect whose outcome it finds recorded already.
+ * - Keep the handler body short. The event's lease (`WEBHOOK_LEASE_MS`) is renewed while the handler
+ *   and its effects run, so a long effect keeps the event; a stopped worker's events are retaken about
+ *   one lease after it stopped.
  */
 export function WebhookHandler(source: string, type: string): MethodDecorator {
   if (!source || !type) throw new Error('@WebhookHandler needs a source and a type');
@@ -71,7 +83,19 @@ export interface InboxEvent {
    * notification after a settlement). One per (this event, type): a replay does not repeat it.
    */
   followUp(type: string, payload: unknown): Promise<void>;
+  /**
+   * Declares a call to make once this handler's transaction has committed, outside any transaction
+   * (see the contract on `WebhookHandler`). Effects run in order; each may return an `OutcomeWriter`,
+   * run in the short transaction that then marks the event `processed`.
+   */
+  afterCommit(effect: AfterCommitEffect): void;
 }
+
+/** Records what an after-commit effect did, in the transaction that marks the event `processed`. */
+export type OutcomeWriter = (manager: EntityManager) => Promise<void>;
+
+/** An outbound call a handler declared; runs after its transaction committed, never inside one. */
+export type AfterCommitEffect = () => Promise<OutcomeWriter | void>;
 
 /** The source of follow-up events (InboxEvent.followUp); no webhook sender may use it. */
 export const INTERNAL_SOURCE = 'internal';

@@ -47,11 +47,6 @@ type Row = Record<string, unknown>;
 
 const LAST_ERROR_MAX = 2000;
 
-/** Finishing an attempt, only by the lease holder. */
-const MARK_DONE = `UPDATE webhook_events
-  SET status = ?, processed_at = ?, lease_until = NULL, lease_owner = NULL, updated_at = ?
-  WHERE id = ? AND lease_owner = ? AND status = 'processing'`;
-
 /** Postgres error code / SQLite extended code of a unique-constraint violation. */
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; driverError?: { code?: string } };
@@ -63,13 +58,6 @@ const INSERT_EVENT = `INSERT INTO webhook_events (id, source, external_event_id,
      received_at, signed_at, available_at, processed_at, updated_at)
    VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
    ON CONFLICT (source, external_event_id) DO NOTHING RETURNING id`;
-
-export class LeaseLostError extends Error {
-  constructor(id: string) {
-    super(`lease on webhook event ${id} was lost before completion`);
-    this.name = 'LeaseLostError';
-  }
-}
 
 /**
  * The inbox table, the source of truth of the webhook flow. Hot paths are single SQL statements that run
@@ -95,7 +83,7 @@ export class WebhookInbox {
   /**
    * Runs a write or a transaction alone on SQLite (see SerialLock). Reads do not wait: on the shared
    * connection they may see a running transaction's uncommitted writes, which is why the event row's
-   * own state is written last there (see complete()).
+   * own state is written last there (see WebhookLeases.transaction()).
    */
   serial<T>(section: () => Promise<T>): Promise<T> {
     return this.lock ? this.lock.run(section) : section();
@@ -131,7 +119,7 @@ export class WebhookInbox {
   /**
    * Inserts an event inside a running handler's transaction (a follow-up event: it exists only if the
    * handler's work commits). Resolves its id, or null when one with the same (source, external id)
-   * exists already. The caller holds the SQLite lock (it runs inside complete()).
+   * exists already. The caller holds the SQLite lock (it runs inside WebhookLeases.transaction()).
    */
   async insertInTransaction(manager: EntityManager, event: NewInboxEvent, now = new Date()): Promise<string | null> {
     const { rows } = await this.exec(INSERT_EVENT, this.insertParams(event, now), manager.queryRunner);
@@ -198,46 +186,6 @@ export class WebhookInbox {
       headers: parseHeaders(row.headers),
       receivedAt: this.date(row.received_at)!,
     };
-  }
-
-  /**
-   * Runs `work` and marks the event `status` in one transaction, only while `owner` still holds the
-   * lease (else LeaseLostError and nothing commits). On PostgreSQL the row is locked first, so no other
-   * worker can claim it while the handler runs, even past the lease (the claim skips locked rows). On
-   * SQLite the mark comes last: readers share the one connection and would otherwise see it uncommitted.
-   */
-  async complete(
-    id: string,
-    owner: string,
-    status: 'processed' | 'ignored',
-    work?: (manager: EntityManager) => Promise<void>,
-  ): Promise<void> {
-    if (!work) {
-      const { affected } = await this.serial(() => this.exec(MARK_DONE, [status, ...this.doneParams(id, owner)]));
-      if (affected !== 1) throw new LeaseLostError(id);
-      return;
-    }
-    await this.serial(() =>
-      this.dataSource.transaction(async (manager) => {
-        const runner = manager.queryRunner;
-        if (this.postgres) {
-          const { rows } = await this.exec(
-            `SELECT id FROM webhook_events WHERE id = ? AND lease_owner = ? AND status = 'processing' FOR UPDATE`,
-            [id, owner],
-            runner,
-          );
-          if (rows.length !== 1) throw new LeaseLostError(id);
-        }
-        await work(manager);
-        const { affected } = await this.exec(MARK_DONE, [status, ...this.doneParams(id, owner)], runner);
-        if (affected !== 1) throw new LeaseLostError(id);
-      }),
-    );
-  }
-
-  private doneParams(id: string, owner: string): unknown[] {
-    const at = this.time(new Date());
-    return [at, at, id, owner];
   }
 
   /** After a failed attempt: `retrying` (due at `availableAt`) or `dead`; false when the lease was lost. */
@@ -350,7 +298,7 @@ export class WebhookInbox {
   }
 
   /** Runs SQL written with `?` placeholders; `rows` from RETURNING / SELECT, `affected` for writes. */
-  private async exec(
+  async exec(
     sql: string,
     params: unknown[],
     runner?: QueryRunner,
@@ -378,7 +326,8 @@ export class WebhookInbox {
     return text;
   }
 
-  private time(date: Date): Date | string {
+  /** A time as this database compares it (see the class comment). */
+  time(date: Date): Date | string {
     return this.postgres ? date : date.toISOString().replace('T', ' ').replace('Z', '');
   }
 

@@ -10,12 +10,18 @@ import {
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app.config.js';
 import { newEventId } from './event-id.js';
-import { parseJson } from './verifiers/verifier.js';
 import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
 import type { EntityManager } from 'typeorm';
-import { INTERNAL_SOURCE, type InboxEvent } from './webhook-handler.decorator.js';
+import {
+  INTERNAL_SOURCE,
+  type AfterCommitEffect,
+  type InboxEvent,
+  type OutcomeWriter,
+} from './webhook-handler.decorator.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
-import { LeaseLostError, WebhookInbox, type ClaimedEvent, type DueEvent } from './webhook-inbox.service.js';
+import { toInboxEvent } from './inbox-event.js';
+import { WebhookInbox, type ClaimedEvent, type DueEvent } from './webhook-inbox.service.js';
+import { LeaseLostError, WebhookLeases } from './webhook-leases.js';
 import { WebhookMetrics } from './webhook-metrics.js';
 
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
@@ -31,9 +37,11 @@ export function backoffMs(attempt: number, retryBaseMs: number, random: () => nu
 }
 
 /**
- * Processes events: claim (lease) → handler for (source, type) → one transaction with the business update
- * and the event marked processed → on failure a retry with backoff, then `dead`. The sweeper re-dispatches
- * what no worker holds, so a crash anywhere between commit and completion loses nothing.
+ * Processes events: claim (lease, renewed while the worker holds it) → handler for (source, type) → one
+ * transaction with the business update and the event marked processed, or, when the handler declared
+ * after-commit effects, the effects outside any transaction and a second short transaction with their
+ * outcomes and the mark → on failure a retry with backoff, then `dead`. The sweeper re-dispatches what no
+ * worker holds, so a crash anywhere between commit and completion loses nothing.
  */
 @Injectable()
 export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -46,11 +54,14 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   /** Claims this instance won, and missed (another worker had the event, or it was finished): contention. */
   private readonly claims = { won: 0, missed: 0 };
   private stopped = false;
+  /** Lease renewals made while handlers ran (long handlers and effects renew; /debug). */
+  private leaseRenewals = 0;
   private lastSweep: { at: Date; redispatched: number; buried: number; error?: string } | null = null;
 
   constructor(
     config: ConfigService<AppConfig, true>,
     private readonly inbox: WebhookInbox,
+    private readonly leases: WebhookLeases,
     private readonly registry: WebhookHandlerRegistry,
     private readonly metrics: WebhookMetrics,
     @Inject(WEBHOOK_QUEUE) private readonly queue: WebhookQueue,
@@ -89,20 +100,29 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     this.inFlight++;
     const started = performance.now();
     const handler = this.registry.get(claimed.source, claimed.type);
+    const renewal = this.leases.keep(claimed.id, owner, leaseMs, {
+      renewed: () => this.leaseRenewals++,
+      lost: () => this.logger.warn(`webhook event ${claimed.id}: lease lost while its handler ran`),
+      failed: (e) => this.logger.warn(`webhook event ${claimed.id}: lease not renewed (${e.message}); trying again`),
+    });
     try {
-      const followUps: string[] = [];
       if (handler) {
-        await this.inbox.complete(claimed.id, owner, 'processed', (manager) =>
-          handler(this.inboxEvent(claimed, manager, followUps), manager),
-        );
+        const followUps: string[] = [];
+        const effects: AfterCommitEffect[] = [];
+        await this.leases.transaction(claimed.id, owner, async (manager) => {
+          const event = this.inboxEvent(claimed, manager, followUps, effects);
+          try {
+            await handler(event.view, manager);
+          } finally {
+            event.close();
+          }
+          return effects.length === 0 ? { finish: 'processed' } : { holdMs: leaseMs };
+        });
         // Committed: run the follow-ups now (the sweeper would, later, if this enqueue failed).
-        for (const id of followUps) {
-          await this.queue
-            .enqueue(id, 0, id)
-            .catch((e: Error) => this.logger.warn(`follow-up ${id} not queued (${e.message}); the sweeper will`));
-        }
+        await this.dispatch(followUps);
+        if (effects.length > 0) await this.runEffects(claimed.id, owner, effects);
       } else {
-        await this.inbox.complete(claimed.id, owner, 'ignored');
+        await this.leases.finish(claimed.id, owner, 'ignored');
         this.logger.debug(`webhook event ${claimed.id} (${claimed.source} ${claimed.type}) ignored: no handler`);
       }
       const outcome = handler ? 'processed' : 'ignored';
@@ -119,26 +139,70 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       }
       await this.failed(claimed, owner, error);
     } finally {
+      renewal.stop();
       this.inFlight--;
     }
   }
 
-  /** The handler's view of a claimed event; follow-ups go into `manager`'s transaction, their ids to `created`. */
-  private inboxEvent(claimed: ClaimedEvent, manager: EntityManager, created: string[]): InboxEvent {
-    return toInboxEvent(claimed, async (type, payload) => {
-      // Like a delivery of a type nobody handles, a follow-up without a handler is stored as ignored.
-      const handled = this.registry.get(INTERNAL_SOURCE, type) !== undefined;
-      const id = await this.inbox.insertInTransaction(manager, {
-        status: handled ? 'pending' : 'ignored',
-        source: INTERNAL_SOURCE,
-        // One per (event, type): a retry or a replay of this event finds the first.
-        externalEventId: `${claimed.id}:${type}`,
-        type,
-        body: Buffer.from(JSON.stringify(payload)),
-        headers: { 'x-follow-up-of': claimed.id },
-      });
-      if (id && handled) created.push(id);
+  /**
+   * The handler's effects, after its transaction committed and outside any transaction (no connection or
+   * SQLite write lock is held while they wait on a remote service); then their outcomes and the event's
+   * `processed` in one short transaction. A failing effect fails the attempt (retry, then `dead`).
+   */
+  private async runEffects(id: string, owner: string, effects: AfterCommitEffect[]): Promise<void> {
+    const writers: OutcomeWriter[] = [];
+    for (const effect of effects) {
+      const writer = await effect();
+      if (writer) writers.push(writer);
+    }
+    await this.leases.transaction(id, owner, async (manager) => {
+      for (const write of writers) await write(manager);
+      return { finish: 'processed' };
     });
+  }
+
+  private async dispatch(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      await this.queue
+        .enqueue(id, 0, id)
+        .catch((e: Error) => this.logger.warn(`follow-up ${id} not queued (${e.message}); the sweeper will`));
+    }
+  }
+
+  /**
+   * The handler's view of a claimed event: follow-ups go into `manager`'s transaction (their ids to
+   * `created`), effects to `effects`; both only while the handler runs (`close()` after it).
+   */
+  private inboxEvent(
+    claimed: ClaimedEvent,
+    manager: EntityManager,
+    created: string[],
+    effects: AfterCommitEffect[],
+  ): { view: InboxEvent; close(): void } {
+    let open = true;
+    const view = toInboxEvent(
+      claimed,
+      async (type, payload) => {
+        if (!open) throw new Error('followUp() after the handler returned');
+        // Like a delivery of a type nobody handles, a follow-up without a handler is stored as ignored.
+        const handled = this.registry.get(INTERNAL_SOURCE, type) !== undefined;
+        const id = await this.inbox.insertInTransaction(manager, {
+          status: handled ? 'pending' : 'ignored',
+          source: INTERNAL_SOURCE,
+          // One per (event, type): a retry or a replay of this event finds the first.
+          externalEventId: `${claimed.id}:${type}`,
+          type,
+          body: Buffer.from(JSON.stringify(payload)),
+          headers: { 'x-follow-up-of': claimed.id },
+        });
+        if (id && handled) created.push(id);
+      },
+      (effect) => {
+        if (!open) throw new Error('afterCommit() after the handler returned');
+        effects.push(effect);
+      },
+    );
+    return { view, close: () => (open = false) };
   }
 
   private async failed(event: ClaimedEvent, owner: string, error: unknown): Promise<void> {
@@ -209,6 +273,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       instance: this.instance,
       inFlight: this.inFlight,
       claims: { ...this.claims },
+      leaseRenewals: this.leaseRenewals,
       sqliteLockDepth: this.inbox.lockDepth,
       lastSweep: this.lastSweep,
       settings: {
@@ -233,19 +298,4 @@ export function sweepKey(event: DueEvent): string {
   if (event.status === 'processing') return `${event.id}-l${event.attempts}`;
   if (event.status === 'retrying') return `${event.id}-a${event.attempts + 1}`;
   return event.id;
-}
-
-function toInboxEvent(event: ClaimedEvent, followUp: InboxEvent['followUp']): InboxEvent {
-  return {
-    eventId: event.id,
-    source: event.source,
-    externalEventId: event.externalEventId,
-    type: event.type,
-    payload: parseJson(event.body)?.value,
-    body: event.body,
-    headers: event.headers,
-    receivedAt: event.receivedAt,
-    attempt: event.attempts,
-    followUp,
-  };
 }

@@ -11,9 +11,11 @@ import { WebhookEventsController } from './webhook-events.controller.js';
 import { WebhookEventsService } from './webhook-events.service.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
 import { WebhookInbox } from './webhook-inbox.service.js';
+import { WebhookLeases } from './webhook-leases.js';
 import { WebhookMetrics } from './webhook-metrics.js';
 import { WebhookReceiverService } from './webhook-receiver.service.js';
 import { WebhookStatus } from './webhook-status.js';
+import { WebhookSubmitter } from './webhook-submitter.js';
 import { WebhookWorker } from './webhook-worker.service.js';
 
 /**
@@ -34,13 +36,15 @@ import { WebhookWorker } from './webhook-worker.service.js';
       },
     },
     WebhookInbox,
+    WebhookLeases,
     WebhookMetrics,
     WebhookHandlerRegistry,
     WebhookReceiverService,
     WebhookWorker,
     WebhookEventsService,
     WebhookStatus,
+    WebhookSubmitter,
   ],
-  exports: [WebhookReceiverService],
+  exports: [WebhookReceiverService, WebhookSubmitter],
 })
 export class WebhooksModule {}

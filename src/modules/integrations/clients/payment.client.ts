@@ -54,4 +54,15 @@ export class PaymentClient {
     });
     return res.data;
   }
+
+  /** `GET /v1/payments/{id}`: the payment's state at the service now (the reconciler's lookup). */
+  async getPayment(id: string, requestId?: string): Promise<ProviderPayment> {
+    const res = await this.integrations.gateway('payment').request({
+      method: 'GET',
+      path: `/v1/payments/${encodeURIComponent(id)}`,
+      requestId,
+      responseType: ProviderPayment,
+    });
+    return res.data;
+  }
 }

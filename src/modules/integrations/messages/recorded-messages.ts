@@ -12,8 +12,6 @@ export interface SendOptions {
    * returned and nothing is sent (e.g. the webhook event id, so a retried event emails once).
    */
   idempotencyKey?: string;
-  /** Record the message in the caller's transaction (a webhook handler's). */
-  manager?: EntityManager;
   /** The id of the request or event this message serves, passed on to the provider. */
   requestId?: string;
 }
@@ -42,6 +40,8 @@ export interface MessageQuery {
  * provider's id and status; list and get. The provider is called first, so a message is recorded
  * only once accepted; a crash in between can send it twice on a retry (at least once), which the
  * provider's Idempotency-Key (the key, or our id) absorbs; the key makes every other repeat a no-op.
+ * The provider call never runs inside a transaction: a webhook handler finds the key in its
+ * transaction, delivers after the commit and records in a second, short one.
  */
 export class RecordedMessages<E extends MessageRow, D> {
   constructor(
@@ -50,20 +50,50 @@ export class RecordedMessages<E extends MessageRow, D> {
     private readonly label: string,
   ) {}
 
+  /**
+   * Sends and records a message, outside any transaction: the provider call may take its whole budget,
+   * and no database lock may be held meanwhile. (Inside a webhook handler, use `find` in the handler's
+   * transaction, `deliver` after it commits and `record` in the second, short one.)
+   */
   async send<C extends { to: string }>(
     content: C,
     options: SendOptions,
     deliver: (content: C, idempotencyKey: string) => Promise<ProviderMessage>,
   ): Promise<D> {
-    const repo = options.manager?.getRepository<E>(this.messages.target) ?? this.messages;
     const key = options.idempotencyKey;
-    const byKey = { idempotencyKey: key } as FindOptionsWhere<E>;
     if (key !== undefined) {
-      const existing = await repo.findOneBy(byKey);
-      if (existing) return this.toDto(existing);
+      const existing = await this.find(key);
+      if (existing) return existing;
     }
     const id = ulid();
     const accepted = await deliver(content, key ?? id);
+    try {
+      return await this.record(content, accepted, key, id);
+    } catch (e) {
+      // A concurrent send with the same key won.
+      if (key === undefined || !isUniqueViolation(e)) throw e;
+      return (await this.find(key))!;
+    }
+  }
+
+  /** The message recorded under `key`, if any (through `manager`: in that transaction). */
+  async find(key: string, manager?: EntityManager): Promise<D | null> {
+    const row = await this.repo(manager).findOneBy({ idempotencyKey: key } as FindOptionsWhere<E>);
+    return row ? this.toDto(row) : null;
+  }
+
+  /**
+   * Records a message the provider accepted. Under a key already recorded this throws a unique
+   * violation, which inside a transaction aborts it: the caller's retry then finds the message.
+   */
+  async record<C extends { to: string }>(
+    content: C,
+    accepted: ProviderMessage,
+    key: string | undefined,
+    id = ulid(),
+    manager?: EntityManager,
+  ): Promise<D> {
+    const repo = this.repo(manager);
     const now = new Date();
     const row = repo.create({
       id,
@@ -74,14 +104,12 @@ export class RecordedMessages<E extends MessageRow, D> {
       createdAt: now,
       updatedAt: now,
     } as unknown as DeepPartial<E>);
-    try {
-      await repo.insert(row as QueryDeepPartialEntity<E>);
-    } catch (e) {
-      // A concurrent send with the same key won; inside a transaction the error must surface (it aborted it).
-      if (key === undefined || options.manager || !isUniqueViolation(e)) throw e;
-      return this.toDto(await this.messages.findOneByOrFail(byKey));
-    }
+    await repo.insert(row as QueryDeepPartialEntity<E>);
     return this.toDto(row);
+  }
+
+  private repo(manager: EntityManager | undefined): Repository<E> {
+    return manager?.getRepository<E>(this.messages.target) ?? this.messages;
   }
 
   async list(query: MessageQuery): Promise<Page<D>> {

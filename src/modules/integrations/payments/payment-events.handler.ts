@@ -81,24 +81,28 @@ export class PaymentEventsHandler {
     await event.followUp(PAYMENT_NOTIFICATION, notification);
   }
 
-  /** The user's email about a settlement, once per settling event (keyed on it at the provider too). */
+  /**
+   * The user's email about a settlement, once per settling event: the handler's transaction reads the
+   * user and whether the email was recorded already (a replay); the call goes out after the commit,
+   * keyed on the settling event at the provider, and is recorded when the event is marked processed.
+   */
   @WebhookHandler(INTERNAL_SOURCE, PAYMENT_NOTIFICATION)
   async notify(event: InboxEvent, manager: EntityManager): Promise<void> {
     const n = event.payload as PaymentNotification;
+    const key = `webhook:${n.settledBy}`;
+    if (await this.emails.findByKey(key, manager)) return;
     const user = await this.users.findInTransaction(manager, n.userId);
     const to = user?.email ?? this.config.get('webhooks.notifyEmail', { infer: true });
     if (!to) return;
     const amount = `${n.amount} ${n.currency}`;
-    await this.emails.send(
-      {
-        to,
-        subject: n.status === 'succeeded' ? `Payment ${n.paymentId} completed` : `Payment ${n.paymentId} failed`,
-        text:
-          n.status === 'succeeded'
-            ? `Your payment of ${amount} (${n.paymentId}) has completed.`
-            : `Your payment of ${amount} (${n.paymentId}) could not be completed.`,
-      },
-      { idempotencyKey: `webhook:${n.settledBy}`, manager, requestId: n.settledBy },
-    );
+    const email = {
+      to,
+      subject: n.status === 'succeeded' ? `Payment ${n.paymentId} completed` : `Payment ${n.paymentId} failed`,
+      text:
+        n.status === 'succeeded'
+          ? `Your payment of ${amount} (${n.paymentId}) has completed.`
+          : `Your payment of ${amount} (${n.paymentId}) could not be completed.`,
+    };
+    event.afterCommit(() => this.emails.deliverForEvent(email, key, n.settledBy));
   }
 }

@@ -114,6 +114,7 @@ export class PaymentsService {
       settledAt: null,
       lastEventAt: null,
       lastEventId: null,
+      reconcileAfter: null,
     });
     // Registered before the insert commits, so a duplicate that finds the row also finds the call.
     const flight = this.track(

@@ -60,4 +60,11 @@ export class Payment {
 
   @Column({ name: 'last_event_id', type: 'varchar', length: 255, nullable: true })
   lastEventId!: string | null;
+
+  /**
+   * The reconciler's claim: no instance looks the payment up at the payment service before this time
+   * (set by the one that claimed it, one interval ahead).
+   */
+  @Column({ name: 'reconcile_after', type: Date, nullable: true })
+  reconcileAfter!: Date | null;
 }
