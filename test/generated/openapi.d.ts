@@ -4298,6 +4298,7 @@ export interface operations {
                              * @description null when the database cannot be read
                              */
                             stalePending: number | null;
+                            /** Format: double */
                             reconcileAfterSeconds: number;
                             lastReconcile: {
                                 /** Format: date-time */
