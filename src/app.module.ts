@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { RATE_LIMIT_OPTIONS, RateLimitGuard } from './common/http/rate-limit.guard.js';
 import { RestGuard } from './common/http/rest-response.js';
 import { CacheMetrics } from './common/observability/cache-metrics.js';
-import { createRootLogger } from './common/observability/logger.js';
+import { createRootLogger, wantsPrettyLogs } from './common/observability/logger.js';
 import { ObservabilityModule } from './common/observability/observability.module.js';
 import type { AppConfig } from './config/app.config.js';
 import { DataSource } from 'typeorm';
@@ -41,7 +41,12 @@ export class AppModule {
         // Nest's own logs go through the same pino logger. Access logs are one line per request
         // written by an onResponse hook (app.setup.ts): pino-http's per-request child logger
         // cost about 13 % of a request's CPU, so no logging middleware runs per request.
-        LoggerModule.forRoot({ pinoHttp: { logger: createRootLogger(config.app.logLevel) }, forRoutes: [] }),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger: createRootLogger({ level: config.app.logLevel, pretty: wantsPrettyLogs(config.app.env) }),
+          },
+          forRoutes: [],
+        }),
         ObservabilityModule,
         RedisModule,
         TypeOrmModule.forRootAsync({

@@ -7,7 +7,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
-import { createAccessLogger, loggableUrl } from './common/observability/logger.js';
+import { createAccessLogger, loggableUrl, wantsPrettyLogs } from './common/observability/logger.js';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type AppExtras } from './app.module.js';
 import { MERGE_PATCH_TYPE } from './common/http/negotiation.js';
@@ -207,7 +207,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   fastify.addHook('preValidation', inputLimits);
   // CONNECT never reaches the router: Node hands it to this listener or closes the connection unanswered.
   fastify.server.on('connect', refuseConnect);
-  const access = createAccessLogger(config.app.logLevel);
+  const access = createAccessLogger({ level: config.app.logLevel, pretty: wantsPrettyLogs(config.app.env) });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const probe = route.startsWith('/health');

@@ -1,4 +1,5 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
 
 const REDACT = [
   'headers.authorization',
@@ -17,9 +18,61 @@ const REDACT = [
   '*.authorization',
 ];
 
-/** The one pino logger of the process: JSON lines, secrets redacted. */
-export function createRootLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } });
+/** How log lines are written: JSON (production, files, pipes), or readable lines for a person. */
+export interface LogFormat {
+  level: string;
+  /** `development` on a terminal: readable lines instead of JSON. */
+  pretty?: boolean;
+  /** Where lines go (tests); standard output by default. */
+  destination?: DestinationStream;
+}
+
+/** Readable lines in development when standard output is a terminal; JSON everywhere else. */
+export function wantsPrettyLogs(env: string, stdoutIsTty = process.stdout.isTTY === true): boolean {
+  return env === 'development' && stdoutIsTty;
+}
+
+/**
+ * A synchronous pino-pretty stream (no worker thread: a development terminal, where each line
+ * should show at once and a few microseconds per line do not matter).
+ */
+function prettyStream(destination?: DestinationStream): DestinationStream {
+  return pretty({
+    sync: true,
+    colorize: destination === undefined,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    ...(destination ? { destination } : {}),
+  });
+}
+
+/**
+ * NestJS's start-up chatter at info level: one line per module and per route (about 60 lines), and
+ * the route map names paths without their version (`/api/users`). Kept at debug level.
+ */
+const START_UP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+const INFO = 30;
+
+const hooks: LoggerOptions['hooks'] = {
+  logMethod(args, method, level) {
+    const first: unknown = args[0];
+    const context = first !== null && typeof first === 'object' ? (first as { context?: unknown }).context : undefined;
+    if (level <= INFO && typeof context === 'string' && START_UP_CONTEXTS.has(context) && !this.isLevelEnabled('debug'))
+      return;
+    method.apply(this, args);
+  },
+};
+
+/** The one pino logger of the process: JSON lines (or readable ones, see LogFormat), secrets redacted. */
+export function createRootLogger(format: LogFormat): Logger {
+  const options: LoggerOptions = {
+    level: format.level,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    base: { pid: process.pid },
+    hooks,
+  };
+  if (format.pretty) return pino(options, prettyStream(format.destination));
+  return format.destination ? pino(options, format.destination) : pino(options);
 }
 
 let accessDestination: ReturnType<typeof pino.destination> | null = null;
@@ -42,8 +95,10 @@ function bufferedStdout(): ReturnType<typeof pino.destination> {
  * The access log: one line per request with fields this service chooses (no headers, no body, the
  * URL through `loggableUrl`), so it needs no pino redaction, measured at ~5 % of a request's CPU.
  */
-export function createAccessLogger(level: string): Logger {
-  return pino({ level, base: { pid: process.pid, context: 'access' } }, bufferedStdout());
+export function createAccessLogger(format: LogFormat): Logger {
+  const options = { level: format.level, base: { pid: process.pid, context: 'access' } };
+  if (format.pretty) return pino(options, prettyStream(format.destination));
+  return pino(options, format.destination ?? bufferedStdout());
 }
 
 /** Query parameters whose values are credentials, by name: never written to any log. */
