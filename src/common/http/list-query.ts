@@ -17,8 +17,12 @@ export class Page<T> {
   ) {}
 }
 
+/**
+ * The names of a comma list, exactly as given: nothing is trimmed, so ` name` or a BOM before a name is an
+ * unknown name (400) rather than silently read as `name`; the documented pattern allows no space either.
+ */
 function commaList(value: unknown): string[] | undefined {
-  return typeof value === 'string' ? value.split(',').map((s) => s.trim()) : undefined;
+  return typeof value === 'string' ? value.split(',') : undefined;
 }
 
 /** `fields=a,b`: every name must be one of `allowed`; the message lists them. */
@@ -109,7 +113,7 @@ export function parseSort(
 ): Record<string, 'ASC' | 'DESC'> {
   if (!sort) return fallback;
   const order: Record<string, 'ASC' | 'DESC'> = {};
-  for (const key of sort.split(',').map((k) => k.trim())) {
+  for (const key of sort.split(',')) {
     if (key.startsWith('-')) order[key.slice(1)] = 'DESC';
     else order[key] = 'ASC';
   }
@@ -124,7 +128,7 @@ export function FieldsParam(allowed: readonly string[]): PropertyDecorator {
       example: allowed.slice(0, 2).join(','),
       type: String,
       maxLength: 500,
-      pattern: '^[A-Za-z0-9,]+$',
+      pattern: '^[A-Za-z0-9]+(,[A-Za-z0-9]+)*$',
     })(target, key);
     IsOptional()(target, key);
     IsString()(target, key);

@@ -1,5 +1,6 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { Problems, type FieldError } from './problem.js';
+import { isWellFormed } from './text-field.js';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   const out: FieldError[] = [];
@@ -24,11 +25,41 @@ function prototypeNamedKeys(value: object): string[] {
 }
 
 /**
+ * The first string (value or property name) of `value` that is not well-formed Unicode, by its path. Checked
+ * for every body, query and path parameter before class-validator and the handlers see them: a lone surrogate
+ * made validator.js's isEmail (and any `encodeURIComponent`) throw a URIError, a 500. Iterative, so a deep
+ * body cannot overflow the stack here.
+ */
+function illFormedString(value: unknown, root: string): string | undefined {
+  const stack: [unknown, string][] = [[value, root]];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop()!;
+    if (typeof node === 'string') {
+      if (!isWellFormed(node)) return path;
+    } else if (node && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        const at = path ? `${path}.${key}` : key;
+        if (!isWellFormed(key)) return path || '(property name)';
+        stack.push([child, at]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
  * Query DTOs here have only optional properties, so an empty query string is always valid and
  * becomes the DTO with its defaults; skipping class-validator for it keeps GET-by-id cheap.
  */
 class RestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'query' || metadata.type === 'body' || metadata.type === 'param') {
+      const field = illFormedString(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
+      if (field !== undefined) {
+        const message = `${field || metadata.type} must be well-formed Unicode (no lone surrogate)`;
+        throw Problems.invalidFields([{ field: field || metadata.type, message, code: 'isWellFormed' }]);
+      }
+    }
     if ((metadata.type === 'query' || metadata.type === 'body') && value && typeof value === 'object') {
       const suspicious = prototypeNamedKeys(value);
       if (suspicious.length > 0)

@@ -1,9 +1,13 @@
 import { ApiProperty, PartialType } from '@nestjs/swagger';
-import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { Text, type TextOptions } from '../../../common/http/text-field.js';
 import type { User } from '../entities/user.entity.js';
 
 export const USER_FIELDS = ['userId', 'name', 'email', 'createdAt', 'updatedAt'] as const;
 export const USER_SORTABLE = ['name', 'email', 'createdAt', 'updatedAt'] as const;
+
+/** The field rules of a user, shared by the bodies and the list filters. */
+export const USER_NAME: TextOptions = { maxLength: 100, example: '山田太郎', description: 'display name, one line' };
+export const USER_EMAIL: TextOptions = { maxLength: 254, format: 'email', example: 'yamada@example.com' };
 
 export class UserDto {
   @ApiProperty({
@@ -57,15 +61,10 @@ export class UserProfileDto {
 }
 
 export class CreateUserDto {
-  @ApiProperty({ example: '山田太郎', maxLength: 100, minLength: 1, pattern: '^.+$' })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @Text(USER_NAME)
   name!: string;
 
-  @ApiProperty({ example: 'yamada@example.com', format: 'email', maxLength: 254 })
-  @IsEmail()
-  @MaxLength(254)
+  @Text(USER_EMAIL)
   email!: string;
 }
 

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { FieldsParam, PageQueryDto, SortParam } from '../../../common/http/list-query.js';
+import { Text } from '../../../common/http/text-field.js';
 import { WEBHOOK_EVENT_STATUSES, type WebhookEventStatus } from '../entities/webhook-event.entity.js';
 import { WEBHOOK_EVENT_DETAIL_FIELDS, WEBHOOK_EVENT_FIELDS, WEBHOOK_EVENT_SORTABLE } from './webhook-event.dto.js';
 
@@ -11,27 +12,22 @@ export class ListWebhookEventsQuery extends PageQueryDto {
   @SortParam(WEBHOOK_EVENT_SORTABLE)
   sort?: string;
 
-  @ApiPropertyOptional({
-    description: 'exact source',
-    example: 'payment-service',
+  @Text({
     maxLength: 100,
-    pattern: '^[a-z0-9-]+$',
+    pattern: /^[a-z0-9-]+$/,
+    optional: true,
+    example: 'payment-service',
+    description: 'exact source',
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100)
   source?: string;
 
-  @ApiPropertyOptional({
-    description: 'exact event type',
-    example: 'payment.succeeded',
+  @Text({
     maxLength: 255,
-    pattern: '^[\\x21-\\x7e]+$',
+    pattern: /^[\x21-\x7e]+$/,
+    optional: true,
+    example: 'payment.succeeded',
+    description: 'exact event type',
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  @Matches(/^[\x21-\x7e]+$/)
   type?: string;
 
   @ApiPropertyOptional({ description: 'exact status', enum: WEBHOOK_EVENT_STATUSES, example: 'dead' })
@@ -39,15 +35,13 @@ export class ListWebhookEventsQuery extends PageQueryDto {
   @IsIn(WEBHOOK_EVENT_STATUSES)
   status?: WebhookEventStatus;
 
-  @ApiPropertyOptional({
-    description: "the sender's event id",
-    example: 'msg_2Lh9example',
+  @Text({
     maxLength: 255,
-    pattern: '^[\\x21-\\x7e]+$',
+    pattern: /^[\x21-\x7e]+$/,
+    optional: true,
+    example: 'msg_2Lh9example',
+    description: "the sender's event id",
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
   externalEventId?: string;
 }
 

@@ -1,20 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength } from 'class-validator';
 import { FieldsParam } from '../../../../common/http/list-query.js';
+import { Text } from '../../../../common/http/text-field.js';
 
 export const GEOCODE_FIELDS = ['query', 'address', 'lat', 'lng'] as const;
 
 export class GeocodeQuery {
-  @ApiProperty({
-    description: 'a postal address or a well-known place',
-    example: '東京駅',
-    minLength: 1,
-    maxLength: 500,
-    pattern: '\\S',
-  })
-  @IsString()
-  @MaxLength(500)
-  @Matches(/\S/, { message: 'address must not be blank' })
+  @Text({ maxLength: 500, description: 'a postal address or a well-known place', example: '東京駅' })
   address!: string;
 
   @FieldsParam(GEOCODE_FIELDS)

@@ -1,15 +1,34 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
 import { FieldsParam, PageQueryDto, SortParam } from '../../../../common/http/list-query.js';
+import { Text, type TextOptions } from '../../../../common/http/text-field.js';
 import type { EmailMessage } from '../entities/email-message.entity.js';
 import type { SmsMessage } from '../entities/sms-message.entity.js';
 
 /** E.164: `+`, country code, subscriber number; at most 15 digits (what the SMS service requires). */
 export const E164 = /^\+[1-9][0-9]{6,14}$/;
-const NOT_BLANK = /\S/;
 const ID = { maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' } as const;
 const PROVIDER_ID = { maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } as const;
 const PROVIDER_STATUS = { example: 'queued', maxLength: 32, pattern: '^[A-Za-z0-9_-]+$' } as const;
+
+/** The field rules of a message, shared by the bodies and the list filters. */
+const EMAIL_TO: TextOptions = { maxLength: 254, format: 'email', example: 'yamada@example.com' };
+const SUBJECT: TextOptions = { maxLength: 998, example: 'お支払いが完了しました', description: 'one line' };
+const EMAIL_TEXT: TextOptions = { maxLength: 100000, multiline: true, example: 'ご利用ありがとうございます。' };
+const PHONE: TextOptions = {
+  maxLength: 16,
+  pattern: E164,
+  patternMessage: 'to must be an E.164 phone number such as +819012345678',
+  example: '+819012345678',
+  description: 'E.164 (`+81…`)',
+};
+const SMS_BODY: TextOptions = { maxLength: 1600, multiline: true, example: '認証コード: 123456' };
+const STATUS_FILTER: TextOptions = {
+  maxLength: 32,
+  pattern: /^[A-Za-z0-9_-]+$/,
+  optional: true,
+  example: 'queued',
+  description: 'exact provider status',
+};
 
 export const EMAIL_FIELDS = [
   'messageId',
@@ -64,27 +83,13 @@ export class EmailMessageDto {
 }
 
 export class CreateEmailMessageDto {
-  @ApiProperty({ example: 'yamada@example.com', format: 'email', maxLength: 254 })
-  @IsEmail()
-  @MaxLength(254)
+  @Text(EMAIL_TO)
   to!: string;
 
-  @ApiProperty({
-    example: 'お支払いが完了しました',
-    minLength: 1,
-    maxLength: 998,
-    pattern: '^[^\\r\\n]*\\S[^\\r\\n]*$',
-  })
-  @IsString()
-  @MaxLength(998)
-  @Matches(NOT_BLANK, { message: 'subject must not be blank' })
-  @Matches(/^[^\r\n]*$/, { message: 'subject must be one line' })
+  @Text(SUBJECT)
   subject!: string;
 
-  @ApiProperty({ example: 'ご利用ありがとうございます。', minLength: 1, maxLength: 100000, pattern: '\\S' })
-  @IsString()
-  @MaxLength(100000)
-  @Matches(NOT_BLANK, { message: 'text must not be blank' })
+  @Text(EMAIL_TEXT)
   text!: string;
 }
 
@@ -124,15 +129,10 @@ export class SmsMessageDto {
 }
 
 export class CreateSmsMessageDto {
-  @ApiProperty({ example: '+819012345678', description: 'E.164 (`+81…`)', maxLength: 16, pattern: E164.source })
-  @IsString()
-  @Matches(E164, { message: 'to must be an E.164 phone number such as +819012345678' })
+  @Text(PHONE)
   to!: string;
 
-  @ApiProperty({ example: '認証コード: 123456', minLength: 1, maxLength: 1600, pattern: '\\S' })
-  @IsString()
-  @MaxLength(1600)
-  @Matches(NOT_BLANK, { message: 'body must not be blank' })
+  @Text(SMS_BODY)
   body!: string;
 }
 
@@ -140,10 +140,7 @@ class MessageListQuery extends PageQueryDto {
   @SortParam(MESSAGE_SORTABLE)
   sort?: string;
 
-  @ApiPropertyOptional({ description: 'exact provider status', ...PROVIDER_STATUS })
-  @IsOptional()
-  @IsString()
-  @MaxLength(32)
+  @Text(STATUS_FILTER)
   status?: string;
 }
 
@@ -151,15 +148,7 @@ export class ListEmailMessagesQuery extends MessageListQuery {
   @FieldsParam(EMAIL_FIELDS)
   fields?: string;
 
-  @ApiPropertyOptional({
-    description: 'exact recipient',
-    example: 'yamada@example.com',
-    maxLength: 254,
-    format: 'email',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(254)
+  @Text({ ...EMAIL_TO, optional: true, description: 'exact recipient' })
   to?: string;
 }
 
@@ -167,15 +156,7 @@ export class ListSmsMessagesQuery extends MessageListQuery {
   @FieldsParam(SMS_FIELDS)
   fields?: string;
 
-  @ApiPropertyOptional({
-    description: 'exact recipient (E.164)',
-    example: '+819012345678',
-    maxLength: 16,
-    pattern: E164.source,
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(16)
+  @Text({ ...PHONE, optional: true, description: 'exact recipient (E.164)' })
   to?: string;
 }
 

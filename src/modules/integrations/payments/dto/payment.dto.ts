@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { FieldsParam, PageQueryDto, SortParam } from '../../../../common/http/list-query.js';
+import { Text, type TextOptions } from '../../../../common/http/text-field.js';
 import { PAYMENT_STATUSES, type Payment, type PaymentStatus } from '../entities/payment.entity.js';
 
 /** The payment service's own limit (minor units). */
@@ -21,6 +22,13 @@ export const PAYMENT_FIELDS = [
 export const PAYMENT_SORTABLE = ['createdAt', 'updatedAt', 'amount', 'status', 'settledAt'] as const;
 
 const ID = { maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' } as const;
+/** The field rules of a payment, shared by the body and the list filter. */
+const USER_ID: TextOptions = {
+  maxLength: 40,
+  pattern: /^[0-9A-Za-z_-]+$/,
+  patternMessage: 'userId must be a user id (letters, digits, _ and -)',
+  example: '01JEXAMPLEUSER000000000000',
+};
 
 export class PaymentDto {
   @ApiProperty({ example: '01JEXAMPLE0000000000000000', description: 'our id (ULID)', ...ID })
@@ -96,15 +104,7 @@ export class PaymentDto {
 }
 
 export class CreatePaymentDto {
-  @ApiProperty({
-    example: '01JEXAMPLEUSER000000000000',
-    description: 'an existing user (422 otherwise)',
-    minLength: 1,
-    ...ID,
-  })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(40)
+  @Text({ ...USER_ID, description: 'an existing user (422 otherwise)' })
   userId!: string;
 
   @ApiProperty({
@@ -119,15 +119,14 @@ export class CreatePaymentDto {
   @Max(MAX_AMOUNT)
   amount!: number;
 
-  @ApiProperty({
+  @Text({
+    maxLength: 3,
+    minLength: 3,
+    pattern: /^[A-Z]{3}$/,
+    patternMessage: 'currency must be an ISO 4217 code (3 upper-case letters)',
     example: 'JPY',
     description: 'ISO 4217 alphabetic code',
-    minLength: 3,
-    maxLength: 3,
-    pattern: '^[A-Z]{3}$',
   })
-  @IsString()
-  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO 4217 code (3 upper-case letters)' })
   currency!: string;
 }
 
@@ -138,10 +137,7 @@ export class ListPaymentsQuery extends PageQueryDto {
   @SortParam(PAYMENT_SORTABLE)
   sort?: string;
 
-  @ApiPropertyOptional({ description: 'payments of this user', ...ID })
-  @IsOptional()
-  @IsString()
-  @MaxLength(40)
+  @Text({ ...USER_ID, optional: true, description: 'payments of this user' })
   userId?: string;
 
   @ApiPropertyOptional({ enum: PAYMENT_STATUSES })
