@@ -23,6 +23,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{userId}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's profile (served from the cache when warm) */
+        get: operations["getUserProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -59,23 +76,6 @@ export interface paths {
         head?: never;
         /** Update some properties of a user (JSON merge patch) */
         patch: operations["updateUser"];
-        trace?: never;
-    };
-    "/api/v1/users/{userId}/profile": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A user's profile (served from the cache when warm) */
-        get: operations["getUserProfile"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
     "/health": {
@@ -510,11 +510,8 @@ export interface components {
             /** @example users:read users:write */
             scope: string;
         };
-        UserDto: {
-            /**
-             * @description string id (ULID)
-             * @example 01JEXAMPLE0000000000000000
-             */
+        UserProfileDto: {
+            /** @example 01JEXAMPLE0000000000000000 */
             userId: string;
             /** @example 山田太郎 */
             name: string;
@@ -528,11 +525,6 @@ export interface components {
              * @example 2024-01-01T00:00:00.000Z
              */
             createdAt: string;
-            /**
-             * Format: date-time
-             * @example 2024-01-01T00:00:00.000Z
-             */
-            updatedAt: string;
         };
         EnvelopeMetaDto: {
             /** @example req_01JEXAMPLE */
@@ -574,37 +566,16 @@ export interface components {
             limit: number;
             links: components["schemas"]["PageLinksDto"];
         };
-        CreateUserDto: {
-            /** @example 山田太郎 */
-            name: string;
+        UserDto: {
             /**
-             * Format: email
-             * @example yamada@example.com
+             * @description string id (ULID)
+             * @example 01JEXAMPLE0000000000000000
              */
-            email: string;
-        };
-        ReplaceUserDto: {
-            /** @example 山田太郎 */
-            name: string;
-            /**
-             * Format: email
-             * @example yamada@example.com
-             */
-            email: string;
-        };
-        UpdateUserDto: {
-            /** @example 山田太郎 */
-            name?: string;
-            /**
-             * Format: email
-             * @example yamada@example.com
-             */
-            email?: string;
-        };
-        UserProfileDto: {
-            /** @example 01JEXAMPLE0000000000000000 */
             userId: string;
-            /** @example 山田太郎 */
+            /**
+             * @description display name, one line
+             * @example 山田太郎
+             */
             name: string;
             /**
              * Format: email
@@ -616,6 +587,50 @@ export interface components {
              * @example 2024-01-01T00:00:00.000Z
              */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            updatedAt: string;
+        };
+        CreateUserDto: {
+            /**
+             * @description display name, one line. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 山田太郎
+             */
+            name: string;
+            /**
+             * Format: email
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example yamada@example.com
+             */
+            email: string;
+        };
+        ReplaceUserDto: {
+            /**
+             * @description display name, one line. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 山田太郎
+             */
+            name: string;
+            /**
+             * Format: email
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example yamada@example.com
+             */
+            email: string;
+        };
+        UpdateUserDto: {
+            /**
+             * @description display name, one line. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 山田太郎
+             */
+            name?: string;
+            /**
+             * Format: email
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example yamada@example.com
+             */
+            email?: string;
         };
         CircuitStateDto: {
             /**
@@ -805,7 +820,7 @@ export interface components {
         };
         CreatePaymentDto: {
             /**
-             * @description an existing user (422 otherwise)
+             * @description an existing user (422 otherwise). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example 01JEXAMPLEUSER000000000000
              */
             userId: string;
@@ -816,7 +831,7 @@ export interface components {
              */
             amount: number;
             /**
-             * @description ISO 4217 alphabetic code
+             * @description ISO 4217 alphabetic code. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example JPY
              */
             currency: string;
@@ -854,12 +869,19 @@ export interface components {
         CreateEmailMessageDto: {
             /**
              * Format: email
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example yamada@example.com
              */
             to: string;
-            /** @example お支払いが完了しました */
+            /**
+             * @description one line. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example お支払いが完了しました
+             */
             subject: string;
-            /** @example ご利用ありがとうございます。 */
+            /**
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example ご利用ありがとうございます。
+             */
             text: string;
         };
         SmsMessageDto: {
@@ -892,11 +914,14 @@ export interface components {
         };
         CreateSmsMessageDto: {
             /**
-             * @description E.164 (`+81…`)
+             * @description E.164 (`+81…`). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
              * @example +819012345678
              */
             to: string;
-            /** @example 認証コード: 123456 */
+            /**
+             * @description Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 認証コード: 123456
+             */
             body: string;
         };
         GeocodeDto: {
@@ -1196,6 +1221,176 @@ export interface operations {
             };
         };
     };
+    getUserProfile: {
+        parameters: {
+            query?: {
+                /** @description comma-separated subset of: userId, name, email, createdAt; each item (or the resource) then has only these properties */
+                fields?: string;
+            };
+            header?: {
+                /** @description answer 304 when the ETag still matches */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description the user id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the resource */
+            200: {
+                headers: {
+                    /** @description entity tag of the representation */
+                    ETag?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "success";
+                        data: components["schemas"]["UserProfileDto"];
+                        metadata: components["schemas"]["EnvelopeMetaDto"];
+                    };
+                };
+            };
+            /** @description not modified (If-None-Match matched) */
+            304: {
+                headers: {
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid query or body (problem with `errors[]`) */
+            400: {
+                headers: {
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description missing or invalid bearer token */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the token lacks the required scope */
+            403: {
+                headers: {
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Accept names nothing this route produces */
+            406: {
+                headers: {
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description unexpected error (problem details, logged with the request id) */
+            500: {
+                headers: {
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
     listUsers: {
         parameters: {
             query?: {
@@ -1207,9 +1402,9 @@ export interface operations {
                 fields?: string;
                 /** @description comma-separated keys of: name, email, createdAt, updatedAt; prefix - for descending */
                 sort?: string;
-                /** @description exact name */
+                /** @description exact name. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 name?: string;
-                /** @description exact email */
+                /** @description exact email. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 email?: string;
             };
             header?: {
@@ -2350,176 +2545,6 @@ export interface operations {
             };
         };
     };
-    getUserProfile: {
-        parameters: {
-            query?: {
-                /** @description comma-separated subset of: userId, name, email, createdAt; each item (or the resource) then has only these properties */
-                fields?: string;
-            };
-            header?: {
-                /** @description answer 304 when the ETag still matches */
-                "If-None-Match"?: string;
-            };
-            path: {
-                /** @description the user id */
-                userId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description the resource */
-            200: {
-                headers: {
-                    /** @description entity tag of the representation */
-                    ETag?: string;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "success";
-                        data: components["schemas"]["UserProfileDto"];
-                        metadata: components["schemas"]["EnvelopeMetaDto"];
-                    };
-                };
-            };
-            /** @description not modified (If-None-Match matched) */
-            304: {
-                headers: {
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description invalid query or body (problem with `errors[]`) */
-            400: {
-                headers: {
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description missing or invalid bearer token */
-            401: {
-                headers: {
-                    /** @description Bearer challenge */
-                    "WWW-Authenticate"?: string;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description the token lacks the required scope */
-            403: {
-                headers: {
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description no such resource */
-            404: {
-                headers: {
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Accept names nothing this route produces */
-            406: {
-                headers: {
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    /** @description seconds to wait */
-                    "Retry-After"?: number;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description unexpected error (problem details, logged with the request id) */
-            500: {
-                headers: {
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-        };
-    };
     health: {
         parameters: {
             query?: never;
@@ -3259,7 +3284,7 @@ export interface operations {
                 fields?: string;
                 /** @description comma-separated keys of: createdAt, updatedAt, amount, status, settledAt; prefix - for descending */
                 sort?: string;
-                /** @description payments of this user */
+                /** @description payments of this user. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 userId?: string;
                 status?: "pending" | "succeeded" | "failed";
             };
@@ -3846,11 +3871,11 @@ export interface operations {
                 limit?: number;
                 /** @description comma-separated keys of: createdAt, to, status; prefix - for descending */
                 sort?: string;
-                /** @description exact provider status */
+                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 status?: string;
                 /** @description comma-separated subset of: messageId, providerMessageId, status, to, subject, text, createdAt, updatedAt; each item (or the resource) then has only these properties */
                 fields?: string;
-                /** @description exact recipient */
+                /** @description exact recipient. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 to?: string;
             };
             header?: {
@@ -4390,11 +4415,11 @@ export interface operations {
                 limit?: number;
                 /** @description comma-separated keys of: createdAt, to, status; prefix - for descending */
                 sort?: string;
-                /** @description exact provider status */
+                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 status?: string;
                 /** @description comma-separated subset of: messageId, providerMessageId, status, to, body, createdAt, updatedAt; each item (or the resource) then has only these properties */
                 fields?: string;
-                /** @description exact recipient (E.164) */
+                /** @description exact recipient (E.164). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 to?: string;
             };
             header?: {
@@ -4928,7 +4953,7 @@ export interface operations {
     geocode: {
         parameters: {
             query: {
-                /** @description a postal address or a well-known place */
+                /** @description a postal address or a well-known place. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 address: string;
                 /** @description comma-separated subset of: query, address, lat, lng; each item (or the resource) then has only these properties */
                 fields?: string;
@@ -5472,13 +5497,13 @@ export interface operations {
                 fields?: string;
                 /** @description comma-separated keys of: receivedAt, processedAt, attempts, source, type, status; prefix - for descending */
                 sort?: string;
-                /** @description exact source */
+                /** @description exact source. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 source?: string;
-                /** @description exact event type */
+                /** @description exact event type. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 type?: string;
                 /** @description exact status */
                 status?: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
-                /** @description the sender's event id */
+                /** @description the sender's event id. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 externalEventId?: string;
             };
             header?: {
