@@ -4,6 +4,7 @@ import pg from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app.config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
+import { registeredEntities, registeredMigrations } from '../common/resource/module-manifest.js';
 import { ENTITIES } from './entities.js';
 
 // PostgreSQL `timestamp` columns hold UTC: parse them as UTC and send Dates as UTC, whatever TZ the host has.
@@ -13,8 +14,9 @@ pg.defaults.parseInputDatesAsUTC = true;
 /** The one TypeORM configuration, used by the app and by the migration CLI. Never `synchronize`. */
 export function dataSourceOptions(config: AppConfig['database']): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
+    // Feature modules declare their own (module-manifest.ts); TypeORM orders migrations by their timestamp.
+    entities: [...new Set([...ENTITIES, ...registeredEntities()])],
+    migrations: [...new Set([...MIGRATIONS, ...registeredMigrations()])],
     migrationsRun: false,
     migrationsTransactionMode: 'each' as const,
     synchronize: false,

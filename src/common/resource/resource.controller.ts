@@ -1,5 +1,5 @@
 import { applyDecorators, Body, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiNoContentResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
+import { ApiBody, ApiExtension, ApiHeader, ApiNoContentResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import type { Page } from '../http/list-query.js';
 import { MERGE_PATCH_TYPE } from '../http/negotiation.js';
 import { Created } from '../http/rest-response.js';
@@ -66,7 +66,10 @@ export function resourceController<F extends Fields>(
     example: '01JEXAMPLE0000000000000000',
     schema: { type: 'string', maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' },
   });
-  const op = (operationId: string, summary: string) => ApiOperation({ operationId, summary });
+  // `x-resource` marks the kit's operations in the document: the typed-client test exercises a resource it
+  // finds there by the document alone (test/support/kit-resources.ts), without a hand-written call.
+  const op = (operationId: string, summary: string) =>
+    applyDecorators(ApiOperation({ operationId, summary }), ApiExtension('x-resource', { name, plural, idName }));
 
   class ResourceController implements ResourceControllerBase<F> {
     constructor(readonly service: ResourceService<F>) {}
