@@ -4,5 +4,5 @@ import { base } from './jest.config.js';
 process.env.TEST_BACKEND = 'pg';
 export default {
   ...base,
-  testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/**/*.redis-spec.ts'],
+  testMatch: ['<rootDir>/src/**/*.e2e-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/test/**/*.redis-spec.ts'],
 };

@@ -24,6 +24,10 @@ export interface ResourceConventions {
 
 const ITEMS = 3;
 
+/** Numbers by value, text by code units (samples are ASCII, so every collation agrees). */
+const compare = (a: unknown, b: unknown) =>
+  typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : 1;
+
 export function describeResourceConventions(c: ResourceConventions): void {
   describe(`resource conventions of ${c.path}`, () => {
     let t: TestApp;
@@ -93,7 +97,7 @@ export function describeResourceConventions(c: ResourceConventions): void {
       for (const key of c.sortable) {
         const asc = page(await get(`${c.path}?sort=${key}`).expect(200)).data.map((i) => i[c.idName]);
         const desc = page(await get(`${c.path}?sort=-${key}`).expect(200)).data.map((i) => i[c.idName]);
-        const expected = [...items].sort((a, b) => (String(a[key]) < String(b[key]) ? -1 : 1));
+        const expected = [...items].sort((a, b) => compare(a[key], b[key]));
         if (key !== 'updatedAt' && key !== 'createdAt') expect(asc).toEqual(expected.map((i) => i[c.idName]));
         expect(desc).toEqual([...asc].reverse());
       }
