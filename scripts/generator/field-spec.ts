@@ -94,9 +94,26 @@ function parseOne(token: string): FieldSpec {
   return spec;
 }
 
+/** Fields separated by white space; white space inside an argument list belongs to it: `string(40, unique)`. */
+function splitFields(input: string): string[] {
+  const tokens: string[] = [];
+  let current = '';
+  let depth = 0;
+  for (const ch of input) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (/\s/.test(ch) && depth === 0) {
+      if (current) tokens.push(current);
+      current = '';
+    } else current += ch;
+  }
+  if (current) tokens.push(current);
+  return tokens;
+}
+
 /** The fields of `input`, or a SpecError naming the first problem. `singular`: the resource's id is `<singular>Id`. */
 export function parseFields(input: string, singular: string): FieldSpec[] {
-  const tokens = input.trim().split(/\s+/).filter(Boolean);
+  const tokens = splitFields(input);
   if (tokens.length === 0) throw new SpecError('--fields is empty: give at least one field, e.g. "name:string(100)"');
   const fields = tokens.map(parseOne);
   const seen = new Set<string>();
