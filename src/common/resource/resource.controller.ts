@@ -12,6 +12,8 @@ import type { ResourceService } from './resource.service.js';
 export interface ResourceAuth {
   read: MethodDecorator;
   write: MethodDecorator;
+  /** Statuses the module's own rules answer on writes (e.g. 422 from `beforeWrite`), documented on them. */
+  writeProblems?: number[];
 }
 
 export interface ResourceControllerBase<F extends Fields> {
@@ -102,6 +104,7 @@ export function resourceController<F extends Fields>(
   const proto = ResourceController.prototype;
   const Name = pascal(name);
   const [read, write] = [auth.read as Decorate, auth.write as Decorate];
+  const extra = auth.writeProblems ?? [];
   const envelope = (options = {}) => ApiEnvelope(resource.dto, options) as Decorate;
   const problems = (...statuses: number[]) => ApiProblemResponses(...statuses) as Decorate;
   // Swagger merges @Headers('If-Match') with the documented optional header of the same name.
@@ -115,7 +118,7 @@ export function resourceController<F extends Fields>(
   route(
     proto,
     'create',
-    [Post(), write, op(`create${Name}`, `Create ${one}`), envelope({ status: 201 }), problems(409, 413, 415)],
+    [Post(), write, op(`create${Name}`, `Create ${one}`), envelope({ status: 201 }), problems(409, 413, 415, ...extra)],
     [[Body(), resource.createDto]],
   );
   route(
@@ -128,11 +131,19 @@ export function resourceController<F extends Fields>(
       [Query(), resource.fieldsQuery],
     ],
   );
-  const writeOne = (verb: 'replace' | 'update', decorate: Decorate, summary: string, extra: Decorate[]) =>
+  const writeOne = (verb: 'replace' | 'update', decorate: Decorate, summary: string, more: Decorate[]) =>
     route(
       proto,
       verb,
-      [decorate, write, idParam, ifMatch, op(`${verb}${Name}`, summary), ...extra, problems(404, 409, 412, 413, 415)],
+      [
+        decorate,
+        write,
+        idParam,
+        ifMatch,
+        op(`${verb}${Name}`, summary),
+        ...more,
+        problems(404, 409, 412, 413, 415, ...extra),
+      ],
       [
         [Param(idName), String],
         [Body(), verb === 'replace' ? resource.replaceDto : resource.updateDto],

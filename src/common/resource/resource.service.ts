@@ -65,7 +65,12 @@ export class ResourceService<F extends Fields> {
       createdAt: now,
       updatedAt: now,
     } as Row<F>);
-    await this.repository.insert(row as never).catch((e: unknown) => this.rethrow(e));
+    await this.repository.manager
+      .transaction(async (manager) => {
+        await this.beforeWrite(row, manager);
+        await manager.insert(this.resource.entity, row as never);
+      })
+      .catch((e: unknown) => this.rethrow(e));
     await this.afterWrite(row.id);
     return this.resource.represent(row);
   }
@@ -85,6 +90,13 @@ export class ResourceService<F extends Fields> {
     await this.afterWrite(id);
   }
 
+  /**
+   * The module's business rules on the row about to be stored (created, replaced or patched), inside the
+   * write's transaction and after If-Match: throw a ProblemException to refuse it. `manager` reads other rows
+   * consistently with the write. No outbound call here (it would run inside the transaction).
+   */
+  protected beforeWrite(_row: Row<F>, _manager: EntityManager): Promise<void> | void {}
+
   /** Called after every committed write of `id` (e.g. to drop a cached view of it). */
   protected async afterWrite(_id: string): Promise<void> {}
 
@@ -98,6 +110,7 @@ export class ResourceService<F extends Fields> {
       Object.assign(row, values);
       // Strictly later than the last write, so the ETag changes even within one millisecond.
       row.updatedAt = new Date(Math.max(Date.now(), row.updatedAt.getTime() + 1));
+      await this.beforeWrite(row, manager);
       const { id: _id, createdAt: _created, ...changed } = row;
       await manager.update(this.resource.entity, { id }, changed as never);
       return row;
