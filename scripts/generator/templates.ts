@@ -210,8 +210,8 @@ function sampleValue(f: FieldSpec): string {
     const text = prefix ? `\`${prefix}-\${pad(i)}\`` : `pad(i).slice(-${f.maxLength})`;
     return f.minLength && f.minLength > 4 ? `${text}.padEnd(${f.minLength}, 'x')` : text;
   }
-  const min = f.min ?? 0;
-  return f.max !== undefined ? `Math.min(${min} + i, ${f.max})` : `${min} + i`;
+  const value = f.min ? `${f.min} + i` : 'i';
+  return f.max !== undefined ? `Math.min(${value}, ${f.max})` : value;
 }
 
 export function samplesFile(n: Names, fields: FieldSpec[]): string {
