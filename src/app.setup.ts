@@ -23,6 +23,7 @@ import { MetricsService } from './common/observability/metrics.service.js';
 import { SlaWindow } from './common/observability/sla-window.js';
 import { loadConfig, processEnv, type AppConfig } from './config/app.config.js';
 import { scopeDescriptions } from './modules/auth/scopes.js';
+import { PACKAGE } from './modules/health/app-info.js';
 import { registerWebhookIntake } from './modules/webhooks/raw-body.js';
 import { documentWebhookReceiver } from './modules/webhooks/webhook-receiver.openapi.js';
 import { WebhookReceiverService } from './modules/webhooks/webhook-receiver.service.js';
@@ -62,6 +63,9 @@ export function createAdapter(config: AppConfig): FastifyAdapter {
   });
 }
 
+/** A UUID that identifies this API across versions and renames (Zalando guide §215); never change it. */
+const API_ID = '7f0c4b9e-3d1a-4c2b-9a6e-5e1f2d8c4a10';
+
 const OPS_ROUTES = ['health', 'health/live', 'health/ready', 'version', 'metrics', 'status', 'debug', 'oauth/token'];
 
 export function buildOpenApi(app: NestFastifyApplication, appConfig: AppConfig): OpenAPIObject {
@@ -74,7 +78,13 @@ export function buildOpenApi(app: NestFastifyApplication, appConfig: AppConfig):
         'unknown parameters are rejected. Get a token from `POST /oauth/token` (client credentials) and use **Authorize**.',
       ].join(' '),
     )
-    .setVersion('1')
+    // The API's version is the package's semantic version (the URI's v1 is only the major).
+    .setVersion(PACKAGE.version)
+    .setContact(
+      'Nest Integration Gateway maintainers',
+      'https://nest-integration-gateway.dev',
+      'api@nest-integration-gateway.dev',
+    )
     .addBearerAuth(
       {
         type: 'http',
@@ -96,6 +106,8 @@ export function buildOpenApi(app: NestFastifyApplication, appConfig: AppConfig):
     .addServer('/', 'this server (local development, staging or production alike)', {});
   const config = builder.build();
   (config.servers![0] as unknown as Record<string, unknown>)['x-internal'] = false;
+  // Zalando guide §215/§219: a stable id of this API (never changes) and who may call it.
+  Object.assign(config.info, { 'x-api-id': API_ID, 'x-audience': 'external-partner' });
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (_c, method) => method });
   return completeOpenApi(documentWebhookReceiver(document, appConfig.webhooks.maxBytes));
 }

@@ -100,7 +100,8 @@ describe('OpenApiContract (response checks against the document)', () => {
 
   it('refuses a missing required property, a wrong type, and a property the document does not list', async () => {
     const { email: _email, ...noEmail } = user;
-    await expect(contract.check('/api/v1/users/{userId}', 'get', json(200, envelope(noEmail)))).rejects.toThrow(
+    // POST answers the whole resource (no `fields`), so every property of UserDto is required there.
+    await expect(contract.check('/api/v1/users', 'post', json(201, envelope(noEmail)))).rejects.toThrow(
       /must have required property 'email'/,
     );
     await expect(
@@ -111,13 +112,17 @@ describe('OpenApiContract (response checks against the document)', () => {
     ).rejects.toThrow(/additionalProperty":"password"/);
   });
 
-  it('with `fields`, only the required list of the data items is relaxed', async () => {
-    const sparse = json(200, envelope({ email: user.email }));
-    await expect(contract.check('/api/v1/users/{userId}', 'get', sparse.clone())).rejects.toThrow(/required/);
-    await contract.check('/api/v1/users/{userId}', 'get', sparse, true);
+  it('an operation with `fields` documents the projection: sparse data passes, wrong types and extras do not', async () => {
+    await contract.check('/api/v1/users/{userId}', 'get', json(200, envelope({ email: user.email })));
+    await expect(contract.check('/api/v1/users/{userId}', 'get', json(200, envelope({ email: 42 })))).rejects.toThrow(
+      /must be string/,
+    );
+    await expect(contract.check('/api/v1/users/{userId}', 'get', json(200, envelope({})))).rejects.toThrow(
+      /must NOT have fewer than 1 properties/,
+    );
     await expect(
-      contract.check('/api/v1/users/{userId}', 'get', json(200, envelope({ email: 42 })), true),
-    ).rejects.toThrow(/must be string/);
+      contract.check('/api/v1/users/{userId}', 'get', json(200, envelope({ email: user.email, password: 'x' }))),
+    ).rejects.toThrow(/additionalProperty":"password"/);
   });
 
   it('OpenAPI 3.0 nullable: a nullable DTO property accepts null and the DTO, nothing else', async () => {

@@ -457,10 +457,11 @@ describe('generated OpenAPI client (openapi-typescript + openapi-fetch) against 
     it('GET list and one: 200; POST replay: 202 once settled; 404 for an unknown event', async () => {
       const settled = await eventually(async () => {
         const { data } = await admin.GET('/api/v1/webhook-events/{eventId}', { params: { path: { eventId } } });
-        return data && ['processed', 'ignored', 'dead'].includes(data.data.status) ? data.data : undefined;
+        // Typed "the event or its `fields` projection": without `fields` every property is there.
+        return data && ['processed', 'ignored', 'dead'].includes(data.data.status ?? '') ? data.data : undefined;
       }, 10000);
       expect(settled.status).toBe('ignored');
-      expect(JSON.parse(settled.body)).toEqual({ type: 'order.created', data: { orderId: 'o-1' } });
+      expect(JSON.parse(settled.body ?? '')).toEqual({ type: 'order.created', data: { orderId: 'o-1' } });
 
       const list = await admin.GET('/api/v1/webhook-events', { params: { query: { source: 'acme', limit: 10 } } });
       expect(list.data?.data.map((e) => e.eventId)).toEqual([eventId]);
@@ -490,7 +491,7 @@ describe('generated OpenAPI client (openapi-typescript + openapi-fetch) against 
     it('each resource not called above: create, list, get, 304, PUT, merge patch, 412, 404, DELETE', async () => {
       const called = new Set(contract.exchanges.map((e) => `${e.method.toUpperCase()} ${e.path}`));
       const check = (template: string, method: string, response: Response) =>
-        contract.check(template, method, response, false);
+        contract.check(template, method, response);
       for (const resource of kitResources(contract.document)) {
         if (resource.operations.every((op) => called.has(op))) continue;
         await exerciseResource(resource, sampleOf(contract.document, resource), { baseUrl, token: adminToken, check });

@@ -118,6 +118,22 @@ describe('string rules (code points, well-formed Unicode, no control characters)
     });
   });
 
+  describe('problems quote client input: escaped, bounded, one line (as ProblemDto documents)', () => {
+    it('an unknown property named with a newline, an empty name and a 5,000-character name', async () => {
+      const key = 'k'.repeat(5000);
+      const res = await send('POST', '/api/v1/users', `{"name":"a","email":"q@example.com","a\\nb":1,"":2,"${key}":3}`);
+      expect(res.status).toBe(400);
+      const fields = (res.body.errors as { field: string }[]).map((e) => e.field);
+      expect(fields).toEqual(expect.arrayContaining(['a\\u{a}b', '""']));
+      for (const field of fields) expect([...field].length).toBeLessThanOrEqual(200);
+      expect(String(res.body.detail)).not.toMatch(/[\n\r]/);
+    });
+
+    it('a path id with a control character is a 400, not echoed raw in a 404', async () => {
+      expectFieldError(await send('GET', '/api/v1/users/a%0Ab'), 'userId', 'matches');
+    });
+  });
+
   it('the document states the rules the server applies (pattern, code points) for bodies and filters alike', () => {
     const schemas = document.components!.schemas as Record<
       string,

@@ -441,7 +441,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         FieldErrorDto: {
-            /** @example email */
+            /**
+             * @description the property path; an unknown property by its name as sent (control characters escaped as \u{…})
+             * @example email
+             */
             field: string;
             /** @example email must be an email */
             message: string;
@@ -456,15 +459,19 @@ export interface components {
             type: string;
             /** @example Validation failed */
             title: string;
-            /** @example 400 */
+            /**
+             * Format: int32
+             * @example 400
+             */
             status: number;
             /** @example email must be an email */
             detail?: string;
             /**
              * Format: uri-reference
+             * @description the request path; absent when the HTTP parser refused the request before reading it (400, 408, 431)
              * @example /api/v1/users
              */
-            instance: string;
+            instance?: string;
             /** @example req_01JEXAMPLE */
             requestId: string;
             /** Format: date-time */
@@ -505,7 +512,10 @@ export interface components {
             access_token: string;
             /** @enum {string} */
             token_type: "Bearer";
-            /** @example 3600 */
+            /**
+             * Format: double
+             * @example 3600
+             */
             expires_in: number;
             /** @example users:read users:write */
             scope: string;
@@ -560,9 +570,15 @@ export interface components {
              * @example 2024-12-17T10:30:00.000Z
              */
             timestamp: string;
-            /** @example 0 */
+            /**
+             * Format: int32
+             * @example 0
+             */
             offset: number;
-            /** @example 20 */
+            /**
+             * Format: int32
+             * @example 20
+             */
             limit: number;
             links: components["schemas"]["PageLinksDto"];
         };
@@ -645,11 +661,20 @@ export interface components {
             retryAfterMs: number;
         };
         LatencyDto: {
-            /** @description exponentially weighted moving average (ms) */
+            /**
+             * Format: double
+             * @description exponentially weighted moving average (ms)
+             */
             ewmaMs: number | null;
-            /** @description median of the last 128 successful attempts (ms) */
+            /**
+             * Format: double
+             * @description median of the last 128 successful attempts (ms)
+             */
             p50Ms: number | null;
-            /** @description 95th percentile of the last 128 successful attempts */
+            /**
+             * Format: double
+             * @description 95th percentile of the last 128 successful attempts
+             */
             p95Ms: number | null;
             /**
              * Format: int32
@@ -686,7 +711,10 @@ export interface components {
              * @description failed attempts since start
              */
             errors: number;
-            /** @description errors / requests × 100 since start */
+            /**
+             * Format: double
+             * @description errors / requests × 100 since start
+             */
             errorRatePercent: number | null;
             /** Format: int32 */
             consecutiveErrors: number;
@@ -722,7 +750,10 @@ export interface components {
              * @description paused by a 429 until
              */
             pausedUntil: string | null;
-            /** @description outbound limit; null = none */
+            /**
+             * Format: double
+             * @description outbound limit; null = none
+             */
             ratePerSecond: number | null;
         };
         RetryBudgetStateDto: {
@@ -968,6 +999,7 @@ export interface components {
              */
             status: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
             /**
+             * Format: int32
              * @description handler attempts since it was received or last replayed
              * @example 1
              */
@@ -1020,6 +1052,7 @@ export interface components {
              */
             status: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
             /**
+             * Format: int32
              * @description handler attempts since it was received or last replayed
              * @example 1
              */
@@ -1071,6 +1104,7 @@ export interface components {
              */
             bodyEncoding: "utf8" | "base64";
             /**
+             * Format: int32
              * @description length of the stored body in bytes
              * @example 64
              */
@@ -1080,6 +1114,352 @@ export interface components {
              * @example aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
              */
             bodySha256: string;
+        };
+        /** @description UserProfileDto with only the properties named in `fields` */
+        UserProfileDtoProjection: {
+            /** @example 01JEXAMPLE0000000000000000 */
+            userId?: string;
+            /** @example 山田太郎 */
+            name?: string;
+            /**
+             * Format: email
+             * @example yamada@example.com
+             */
+            email?: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            createdAt?: string;
+        };
+        /** @description UserDto with only the properties named in `fields` */
+        UserDtoProjection: {
+            /**
+             * @description string id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            userId?: string;
+            /**
+             * @description display name, one line
+             * @example 山田太郎
+             */
+            name?: string;
+            /**
+             * Format: email
+             * @example yamada@example.com
+             */
+            email?: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            createdAt?: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            updatedAt?: string;
+        };
+        /** @description PaymentDto with only the properties named in `fields` */
+        PaymentDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            paymentId?: string;
+            /** @example 01JEXAMPLEUSER000000000000 */
+            userId?: string;
+            /**
+             * Format: int64
+             * @description minor units of the currency
+             * @example 1200
+             */
+            amount?: number;
+            /**
+             * @description ISO 4217 code
+             * @example JPY
+             */
+            currency?: string;
+            /**
+             * @description pending until the payment webhook settles it
+             * @enum {string}
+             */
+            status?: "pending" | "succeeded" | "failed";
+            /**
+             * @description the payment service's id
+             * @example pay_01JEXAMPLE
+             */
+            providerPaymentId?: string;
+            /** @description the Idempotency-Key the payment was created with */
+            idempotencyKey?: string | null;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+            /**
+             * Format: date-time
+             * @description when it succeeded or failed
+             */
+            settledAt?: string | null;
+            /**
+             * Format: date-time
+             * @description time of the newest webhook event applied
+             */
+            lastEventAt?: string | null;
+        };
+        /** @description EmailMessageDto with only the properties named in `fields` */
+        EmailMessageDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            messageId?: string;
+            /**
+             * @description the email service's id
+             * @example msg_01JEXAMPLE
+             */
+            providerMessageId?: string;
+            /**
+             * @description the email service's status when it accepted the message
+             * @example queued
+             */
+            status?: string;
+            /**
+             * Format: email
+             * @example yamada@example.com
+             */
+            to?: string;
+            /** @example お支払いが完了しました */
+            subject?: string;
+            /** @example ご利用ありがとうございます。 */
+            text?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        /** @description SmsMessageDto with only the properties named in `fields` */
+        SmsMessageDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            messageId?: string;
+            /**
+             * @description the SMS service's id
+             * @example sms_01JEXAMPLE
+             */
+            providerMessageId?: string;
+            /**
+             * @description the SMS service's status when it accepted the message
+             * @example queued
+             */
+            status?: string;
+            /**
+             * @description E.164
+             * @example +819012345678
+             */
+            to?: string;
+            /** @example 認証コード: 123456 */
+            body?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        /** @description GeocodeDto with only the properties named in `fields` */
+        GeocodeDtoProjection: {
+            /**
+             * @description the address asked, normalised (NFKC, spaces collapsed, lower case)
+             * @example 東京駅
+             */
+            query?: string;
+            /**
+             * @description the address the maps service resolved it to
+             * @example 東京都千代田区丸の内1丁目
+             */
+            address?: string;
+            /**
+             * Format: double
+             * @example 35.681236
+             */
+            lat?: number;
+            /**
+             * Format: double
+             * @example 139.767125
+             */
+            lng?: number;
+        };
+        /** @description IntegrationDto with only the properties named in `fields` */
+        IntegrationDtoProjection: {
+            /**
+             * @example payment
+             * @enum {string}
+             */
+            name?: "payment" | "email" | "sms" | "maps";
+            /** @description instance URLs are configured */
+            configured?: boolean;
+            /**
+             * @description up: every instance in rotation; degraded: some ejected or open, or the token cannot be fetched; down: none usable
+             * @enum {string}
+             */
+            state?: "up" | "degraded" | "down" | "not-configured";
+            /**
+             * @description how the service is authenticated
+             * @enum {string}
+             */
+            auth?: "none" | "api-key" | "basic" | "oauth2";
+            circuit?: components["schemas"]["CircuitStateDto"] | (never | null);
+            /**
+             * Format: int32
+             * @description instances in rotation with a closed or half-open breaker
+             */
+            healthyInstances?: number;
+            instances?: components["schemas"]["InstanceStateDto"][];
+            /** @description OAuth 2.0 services only */
+            token?: components["schemas"]["TokenStateDto"] | (never | null);
+            rateLimit?: components["schemas"]["RateLimitStateDto"] | (never | null);
+            retryBudget?: components["schemas"]["RetryBudgetStateDto"] | (never | null);
+        };
+        /** @description WebhookEventDto with only the properties named in `fields` */
+        WebhookEventDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            eventId?: string;
+            /** @example payment-service */
+            source?: string;
+            /**
+             * @description the sender's event id, the deduplication key with `source`
+             * @example msg_2Lh9example
+             */
+            externalEventId?: string;
+            /** @example payment.succeeded */
+            type?: string;
+            /**
+             * @description pending (stored, waiting for a worker), processing (a worker holds its lease), retrying (an attempt failed; see nextAttemptAt), processed, ignored (no handler for the type), dead (every attempt failed; replayable)
+             * @example processed
+             * @enum {string}
+             */
+            status?: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
+            /**
+             * Format: int32
+             * @description handler attempts since it was received or last replayed
+             * @example 1
+             */
+            attempts?: number;
+            /**
+             * @description the error of the last failed attempt, if any (a later success keeps it as history)
+             * @example Error: payment pay_123 not found
+             */
+            lastError?: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-17T10:30:00.000Z
+             */
+            receivedAt?: string;
+            /**
+             * Format: date-time
+             * @description the timestamp the sender signed (standard, stripe)
+             */
+            signedAt?: string | null;
+            /**
+             * Format: date-time
+             * @description when pending or retrying: earliest time of the next attempt
+             */
+            nextAttemptAt?: string | null;
+            /**
+             * Format: date-time
+             * @description when processed or ignored
+             */
+            processedAt?: string | null;
+        };
+        /** @description WebhookEventDetailDto with only the properties named in `fields` */
+        WebhookEventDetailDtoProjection: {
+            /**
+             * @description our id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            eventId?: string;
+            /** @example payment-service */
+            source?: string;
+            /**
+             * @description the sender's event id, the deduplication key with `source`
+             * @example msg_2Lh9example
+             */
+            externalEventId?: string;
+            /** @example payment.succeeded */
+            type?: string;
+            /**
+             * @description pending (stored, waiting for a worker), processing (a worker holds its lease), retrying (an attempt failed; see nextAttemptAt), processed, ignored (no handler for the type), dead (every attempt failed; replayable)
+             * @example processed
+             * @enum {string}
+             */
+            status?: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
+            /**
+             * Format: int32
+             * @description handler attempts since it was received or last replayed
+             * @example 1
+             */
+            attempts?: number;
+            /**
+             * @description the error of the last failed attempt, if any (a later success keeps it as history)
+             * @example Error: payment pay_123 not found
+             */
+            lastError?: string | null;
+            /**
+             * Format: date-time
+             * @example 2024-12-17T10:30:00.000Z
+             */
+            receivedAt?: string;
+            /**
+             * Format: date-time
+             * @description the timestamp the sender signed (standard, stripe)
+             */
+            signedAt?: string | null;
+            /**
+             * Format: date-time
+             * @description when pending or retrying: earliest time of the next attempt
+             */
+            nextAttemptAt?: string | null;
+            /**
+             * Format: date-time
+             * @description when processed or ignored
+             */
+            processedAt?: string | null;
+            /**
+             * @description delivery headers kept with the event (ids, timestamps, event names; never signatures)
+             * @example {
+             *       "webhook-id": "msg_2Lh9example",
+             *       "webhook-timestamp": "1734431400",
+             *       "content-type": "application/json"
+             *     }
+             */
+            receivedHeaders?: {
+                [key: string]: string;
+            };
+            /**
+             * @description the raw body: UTF-8 text as received, or base64 when the bytes are not UTF-8 (see bodyEncoding)
+             * @example {"id":"evt_1","type":"payment.succeeded","data":{"id":"pay_1"}}
+             */
+            body?: string;
+            /**
+             * @example utf8
+             * @enum {string}
+             */
+            bodyEncoding?: "utf8" | "base64";
+            /**
+             * Format: int32
+             * @description length of the stored body in bytes
+             * @example 64
+             */
+            bodyBytes?: number;
+            /**
+             * @description SHA-256 of the stored bytes
+             * @example aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+             */
+            bodySha256?: string;
         };
     };
     responses: never;
@@ -1106,6 +1486,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1123,6 +1505,8 @@ export interface operations {
             /** @description RFC 6749 error; a problem when the body cannot be parsed at all (malformed JSON) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1141,6 +1525,8 @@ export interface operations {
             /** @description invalid_client */
             401: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1155,9 +1541,30 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthErrorDto"];
                 };
             };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1175,6 +1582,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1194,6 +1603,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1211,6 +1641,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1244,6 +1676,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1258,7 +1692,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["UserProfileDto"];
+                        data: components["schemas"]["UserProfileDto"] | components["schemas"]["UserProfileDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -1266,6 +1700,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1275,6 +1711,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1294,6 +1732,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1311,6 +1751,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1328,6 +1770,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1345,6 +1789,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1364,6 +1829,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1381,6 +1867,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1421,6 +1909,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1435,13 +1925,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["UserDto"][];
+                        data: (components["schemas"]["UserDto"] | components["schemas"]["UserDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -1449,6 +1939,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1458,6 +1950,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1477,6 +1971,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1494,6 +1990,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1511,6 +2009,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1530,6 +2049,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1547,6 +2087,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1575,6 +2117,10 @@ export interface operations {
                 headers: {
                     /** @description URL of the created resource */
                     Location?: string;
+                    /** @description entity tag of the resource as created */
+                    ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1597,6 +2143,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1616,6 +2164,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1633,6 +2183,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1650,6 +2202,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1667,6 +2240,8 @@ export interface operations {
             /** @description conflict with the current state (e.g. unique key) */
             409: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1684,6 +2259,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1701,6 +2278,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1720,6 +2299,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1737,6 +2337,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1770,6 +2372,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1784,7 +2388,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["UserDto"];
+                        data: components["schemas"]["UserDto"] | components["schemas"]["UserDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -1792,6 +2396,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1801,6 +2407,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1820,6 +2428,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1837,6 +2447,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1854,6 +2466,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1871,6 +2485,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1890,6 +2525,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1907,6 +2563,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -1941,6 +2599,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1963,6 +2623,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1982,6 +2644,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -1999,6 +2663,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2016,6 +2682,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2033,6 +2701,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2050,6 +2739,8 @@ export interface operations {
             /** @description conflict with the current state (e.g. unique key) */
             409: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2067,6 +2758,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2084,6 +2777,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2101,6 +2796,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2120,6 +2817,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2137,6 +2855,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2165,6 +2885,8 @@ export interface operations {
             /** @description deleted */
             204: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2180,6 +2902,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2199,6 +2923,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2216,6 +2942,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2233,6 +2961,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2250,6 +2980,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2267,6 +3018,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2286,6 +3039,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2303,6 +3077,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2339,6 +3115,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2361,6 +3139,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2380,6 +3160,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2397,6 +3179,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2414,6 +3198,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2431,6 +3217,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2448,6 +3255,8 @@ export interface operations {
             /** @description conflict with the current state (e.g. unique key) */
             409: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2465,6 +3274,8 @@ export interface operations {
             /** @description If-Match does not match the current ETag */
             412: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2482,6 +3293,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2499,6 +3312,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2518,6 +3333,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -2535,6 +3371,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2557,6 +3395,8 @@ export interface operations {
             /** @description every dependency is up */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2577,7 +3417,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2595,7 +3438,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2613,7 +3459,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2622,9 +3471,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2636,6 +3526,8 @@ export interface operations {
             /** @description a dependency is down, or the app is shutting down */
             503: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2656,7 +3548,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2674,7 +3569,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2692,7 +3590,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2714,6 +3615,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2725,9 +3628,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2750,6 +3694,8 @@ export interface operations {
             /** @description ready: every dependency is usable */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2770,7 +3716,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2788,7 +3737,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2806,7 +3758,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2815,9 +3770,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2829,6 +3825,8 @@ export interface operations {
             /** @description starting, draining, or a dependency is down */
             503: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2849,7 +3847,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2867,7 +3868,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2885,7 +3889,10 @@ export interface operations {
                             [key: string]: {
                                 /** @enum {string} */
                                 status: "up" | "degraded" | "down";
-                                /** @description ms the indicator took */
+                                /**
+                                 * Format: double
+                                 * @description ms the indicator took
+                                 */
                                 responseTime?: number;
                             } & {
                                 [key: string]: unknown;
@@ -2907,6 +3914,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2921,9 +3930,50 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2946,6 +3996,8 @@ export interface operations {
             /** @description Prometheus text exposition format */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2954,11 +4006,26 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description missing or invalid bearer token */
             401: {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2970,6 +4037,34 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -2981,6 +4076,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3003,6 +4100,8 @@ export interface operations {
             /** @description the SLA figures of the last 5 minutes and each component */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3028,7 +4127,10 @@ export interface operations {
                             requests: number;
                             /** @description 95th percentile latency (ms), target < 200 */
                             latencyP95Ms: {
-                                /** @description null when nothing was measured in the window */
+                                /**
+                                 * Format: double
+                                 * @description null when nothing was measured in the window
+                                 */
                                 value: number | null;
                                 /** @example < 200 */
                                 target: string;
@@ -3038,7 +4140,10 @@ export interface operations {
                             };
                             /** @description non-5xx answers (%), target >= 99.9 */
                             availabilityPercent: {
-                                /** @description null when nothing was measured in the window */
+                                /**
+                                 * Format: double
+                                 * @description null when nothing was measured in the window
+                                 */
                                 value: number | null;
                                 /** @example < 200 */
                                 target: string;
@@ -3048,7 +4153,10 @@ export interface operations {
                             };
                             /** @description 5xx answers (%), target < 0.1 */
                             errorRatePercent: {
-                                /** @description null when nothing was measured in the window */
+                                /**
+                                 * Format: double
+                                 * @description null when nothing was measured in the window
+                                 */
                                 value: number | null;
                                 /** @example < 200 */
                                 target: string;
@@ -3058,7 +4166,10 @@ export interface operations {
                             };
                             /** @description retried outbound calls that finally succeeded (%), target > 95 */
                             retrySuccessPercent: {
-                                /** @description null when nothing was measured in the window */
+                                /**
+                                 * Format: double
+                                 * @description null when nothing was measured in the window
+                                 */
                                 value: number | null;
                                 /** @example < 200 */
                                 target: string;
@@ -3162,15 +4273,57 @@ export interface operations {
                                 /** Format: int32 */
                                 dead: number;
                             } | null;
+                            /** Format: double */
                             oldestPendingAgeSeconds?: number | null;
                             error?: string;
                         };
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3193,12 +4346,15 @@ export interface operations {
             /** @description uptime, memory, event-loop delay, effective configuration (secrets masked) and queue details */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** Format: double */
                         uptimeSeconds?: number;
                         /** Format: int32 */
                         pid?: number;
@@ -3225,11 +4381,26 @@ export interface operations {
                     };
                 };
             };
+            /** @description malformed request (HTTP framing, URL, query or body) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description missing or invalid bearer token */
             401: {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3241,6 +4412,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3252,6 +4425,34 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3263,6 +4464,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3302,6 +4505,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3316,13 +4521,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["PaymentDto"][];
+                        data: (components["schemas"]["PaymentDto"] | components["schemas"]["PaymentDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -3330,6 +4535,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3339,6 +4546,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3358,6 +4567,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3375,6 +4586,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3392,6 +4605,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3411,6 +4645,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3428,6 +4683,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3461,6 +4718,8 @@ export interface operations {
                     "Idempotent-Replayed"?: "true";
                     /** @description URL of the payment */
                     "Content-Location"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3485,6 +4744,10 @@ export interface operations {
                 headers: {
                     /** @description URL of the created resource */
                     Location?: string;
+                    /** @description entity tag of the resource as created */
+                    ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3507,6 +4770,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3526,6 +4791,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3543,6 +4810,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3560,6 +4829,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3577,6 +4867,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3594,6 +4886,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3611,6 +4905,8 @@ export interface operations {
             /** @description the user does not exist, or the Idempotency-Key was used with another body */
             422: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3630,6 +4926,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3647,6 +4964,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3658,6 +4977,8 @@ export interface operations {
             /** @description the upstream service failed after retries */
             502: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3671,6 +4992,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3682,6 +5005,8 @@ export interface operations {
             /** @description the upstream service timed out */
             504: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3715,6 +5040,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3729,7 +5056,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["PaymentDto"];
+                        data: components["schemas"]["PaymentDto"] | components["schemas"]["PaymentDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -3737,6 +5064,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3746,6 +5075,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3765,6 +5096,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3782,6 +5115,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3799,6 +5134,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3816,6 +5153,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3835,6 +5193,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3852,6 +5231,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3892,6 +5273,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3906,13 +5289,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["EmailMessageDto"][];
+                        data: (components["schemas"]["EmailMessageDto"] | components["schemas"]["EmailMessageDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -3920,6 +5303,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -3929,6 +5314,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3948,6 +5335,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3965,6 +5354,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -3982,6 +5373,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4001,6 +5413,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4018,6 +5451,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4046,6 +5481,10 @@ export interface operations {
                 headers: {
                     /** @description URL of the created resource */
                     Location?: string;
+                    /** @description entity tag of the resource as created */
+                    ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4068,6 +5507,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4087,6 +5528,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4104,6 +5547,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4121,6 +5566,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4138,6 +5604,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4155,6 +5623,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4174,6 +5644,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4191,6 +5682,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4202,6 +5695,8 @@ export interface operations {
             /** @description the upstream service failed after retries */
             502: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4215,6 +5710,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4226,6 +5723,8 @@ export interface operations {
             /** @description the upstream service timed out */
             504: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4259,6 +5758,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4273,7 +5774,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["EmailMessageDto"];
+                        data: components["schemas"]["EmailMessageDto"] | components["schemas"]["EmailMessageDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -4281,6 +5782,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4290,6 +5793,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4309,6 +5814,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4326,6 +5833,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4343,6 +5852,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4360,6 +5871,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4379,6 +5911,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4396,6 +5949,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4436,6 +5991,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4450,13 +6007,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["SmsMessageDto"][];
+                        data: (components["schemas"]["SmsMessageDto"] | components["schemas"]["SmsMessageDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -4464,6 +6021,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4473,6 +6032,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4492,6 +6053,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4509,6 +6072,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4526,6 +6091,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4545,6 +6131,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4562,6 +6169,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4590,6 +6199,10 @@ export interface operations {
                 headers: {
                     /** @description URL of the created resource */
                     Location?: string;
+                    /** @description entity tag of the resource as created */
+                    ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4612,6 +6225,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4631,6 +6246,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4648,6 +6265,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4665,6 +6284,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4682,6 +6322,8 @@ export interface operations {
             /** @description body too large */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4699,6 +6341,8 @@ export interface operations {
             /** @description body Content-Type not accepted */
             415: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4718,6 +6362,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4735,6 +6400,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4746,6 +6413,8 @@ export interface operations {
             /** @description the upstream service failed after retries */
             502: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4759,6 +6428,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4770,6 +6441,8 @@ export interface operations {
             /** @description the upstream service timed out */
             504: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4803,6 +6476,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4817,7 +6492,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["SmsMessageDto"];
+                        data: components["schemas"]["SmsMessageDto"] | components["schemas"]["SmsMessageDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -4825,6 +6500,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4834,6 +6511,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4853,6 +6532,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4870,6 +6551,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4887,6 +6570,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4904,6 +6589,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4923,6 +6629,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4940,6 +6667,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -4972,6 +6701,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -4986,7 +6717,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["GeocodeDto"];
+                        data: components["schemas"]["GeocodeDto"] | components["schemas"]["GeocodeDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -4994,6 +6725,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5003,6 +6736,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5022,6 +6757,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5039,6 +6776,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5056,6 +6795,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5073,6 +6814,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5092,6 +6854,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5109,6 +6892,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5120,6 +6905,8 @@ export interface operations {
             /** @description the upstream service failed after retries */
             502: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5133,6 +6920,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5144,6 +6933,8 @@ export interface operations {
             /** @description the upstream service timed out */
             504: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5180,6 +6971,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5194,13 +6987,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["IntegrationDto"][];
+                        data: (components["schemas"]["IntegrationDto"] | components["schemas"]["IntegrationDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -5208,6 +7001,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5217,6 +7012,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5236,6 +7033,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5253,6 +7052,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5270,6 +7071,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5289,6 +7111,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5306,6 +7149,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5339,6 +7184,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5353,7 +7200,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["IntegrationDto"];
+                        data: components["schemas"]["IntegrationDto"] | components["schemas"]["IntegrationDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -5361,6 +7208,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5370,6 +7219,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5389,6 +7240,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5406,6 +7259,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5423,6 +7278,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5440,6 +7297,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5459,6 +7337,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5476,6 +7375,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5520,6 +7421,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5534,13 +7437,13 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["WebhookEventDto"][];
+                        data: (components["schemas"]["WebhookEventDto"] | components["schemas"]["WebhookEventDtoProjection"])[];
                         metadata: components["schemas"]["ListEnvelopeMetaDto"];
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
                          */
-                        total?: number;
+                        total: number;
                     };
                     "text/csv": string;
                 };
@@ -5548,6 +7451,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5557,6 +7462,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5576,6 +7483,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5593,6 +7502,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5610,6 +7521,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5629,6 +7561,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5646,6 +7599,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5679,6 +7634,8 @@ export interface operations {
                 headers: {
                     /** @description entity tag of the representation */
                     ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5693,7 +7650,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         status: "success";
-                        data: components["schemas"]["WebhookEventDetailDto"];
+                        data: components["schemas"]["WebhookEventDetailDto"] | components["schemas"]["WebhookEventDetailDtoProjection"];
                         metadata: components["schemas"]["EnvelopeMetaDto"];
                     };
                 };
@@ -5701,6 +7658,8 @@ export interface operations {
             /** @description not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5710,6 +7669,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5729,6 +7690,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5746,6 +7709,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5763,6 +7728,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5780,6 +7747,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5799,6 +7787,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5816,6 +7825,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -5841,6 +7852,8 @@ export interface operations {
             /** @description the event, now pending and queued */
             202: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5863,6 +7876,8 @@ export interface operations {
             /** @description invalid query or body (problem with `errors[]`) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5882,6 +7897,8 @@ export interface operations {
                 headers: {
                     /** @description Bearer challenge */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5899,6 +7916,8 @@ export interface operations {
             /** @description the token lacks the required scope */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5916,6 +7935,8 @@ export interface operations {
             /** @description no such resource */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5933,6 +7954,27 @@ export interface operations {
             /** @description Accept names nothing this route produces */
             406: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5950,6 +7992,8 @@ export interface operations {
             /** @description conflict with the current state (e.g. unique key) */
             409: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5969,6 +8013,27 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     /** @description requests allowed per client per minute */
@@ -5986,6 +8051,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6029,6 +8096,8 @@ export interface operations {
             /** @description stored (or already stored: `duplicate: true`); safe to stop delivering */
             200: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6049,6 +8118,8 @@ export interface operations {
             /** @description authentic, but not an event of the scheme (not JSON, no id or type) */
             400: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6062,6 +8133,8 @@ export interface operations {
                 headers: {
                     /** @description `Signature realm="<source>"` */
                     "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6073,6 +8146,8 @@ export interface operations {
             /** @description the client address is not in the source allowlist */
             403: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6084,6 +8159,21 @@ export interface operations {
             /** @description no such source */
             404: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6095,6 +8185,34 @@ export interface operations {
             /** @description body over 1048576 bytes */
             413: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description body Content-Type not accepted */
+            415: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6106,6 +8224,8 @@ export interface operations {
             /** @description unexpected error (problem details, logged with the request id) */
             500: {
                 headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;
@@ -6119,6 +8239,8 @@ export interface operations {
                 headers: {
                     /** @description seconds to wait */
                     "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
                     /** @description present when CORS_ORIGINS allows the request Origin */
                     "Access-Control-Allow-Origin"?: string;
                     [name: string]: unknown;

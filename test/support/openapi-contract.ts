@@ -109,10 +109,9 @@ export class OpenApiContract {
 
   /**
    * Checks one response of `method path` (the document's path template) and records it; throws on a violation.
-   * `sparse`: the request asked for `fields` (contract §2), so the items (or the one resource) in `data` have only
-   * those properties; their documented `required` list is then the one rule that does not apply.
+   * Answers to `fields` are checked like any other: the document itself describes the projection.
    */
-  async check(path: string, method: string, response: Response, sparse = false): Promise<void> {
+  async check(path: string, method: string, response: Response): Promise<void> {
     const where = `${method.toUpperCase()} ${path} → ${response.status}`;
     const op = (this.document.paths[path] as Json | undefined)?.[method];
     if (!isObject(op)) throw new ContractViolation(`${where}: the operation is not in the document`);
@@ -147,11 +146,7 @@ export class OpenApiContract {
         }
       }
       const validate = this.validator(path, method, status, key);
-      const errors = validate(body)
-        ? []
-        : (validate.errors ?? []).filter(
-            (e) => !(sparse && e.keyword === 'required' && /^\/data(\/\d+)?$/.test(e.instancePath)),
-          );
+      const errors = validate(body) ? [] : (validate.errors ?? []);
       if (errors.length > 0) {
         throw new ContractViolation(
           `${where} (${key}): body does not match the documented schema:\n` +
@@ -168,8 +163,7 @@ export class OpenApiContract {
   /** openapi-fetch middleware: every response the client receives is checked against the document. */
   readonly middleware: Middleware = {
     onResponse: async ({ schemaPath, request, response }) => {
-      const sparse = new URL(request.url).searchParams.has('fields');
-      await this.check(schemaPath, request.method.toLowerCase(), response, sparse);
+      await this.check(schemaPath, request.method.toLowerCase(), response);
       return undefined;
     },
   };

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min, registerDecorator, type ValidationArguments } from 'class-validator';
+import { quote } from './text-field.js';
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -25,6 +26,13 @@ function commaList(value: unknown): string[] | undefined {
   return typeof value === 'string' ? value.split(',') : undefined;
 }
 
+/** The bad names as quoted in a message: a few, each quoted and bounded (they come from the client). */
+const named = (names: string[]) =>
+  names
+    .slice(0, 5)
+    .map((n) => quote(n, 40))
+    .join(', ') + (names.length > 5 ? `, … (${names.length - 5} more)` : '');
+
 /** `fields=a,b`: every name must be one of `allowed`; the message lists them. */
 export function IsFieldList(allowed: readonly string[]): PropertyDecorator {
   return (target, propertyName) =>
@@ -39,7 +47,7 @@ export function IsFieldList(allowed: readonly string[]): PropertyDecorator {
         },
         defaultMessage: (args?: ValidationArguments) => {
           const bad = (commaList(args?.value) ?? []).filter((n) => !allowed.includes(n));
-          return `fields has unknown name(s) ${bad.join(', ') || '(empty)'}; allowed: ${allowed.join(', ')}`;
+          return `fields has unknown name(s) ${named(bad) || '(empty)'}; allowed: ${allowed.join(', ')}`;
         },
       },
     });
@@ -59,8 +67,8 @@ export function IsSortList(allowed: readonly string[]): PropertyDecorator {
         },
         defaultMessage: (args) => {
           const bad = (commaList(args?.value) ?? []).filter((k) => !allowed.includes(k.replace(/^-/, '')));
-          const named = bad.length > 0 ? `unknown sort key(s) ${bad.join(', ')}; ` : '';
-          return `${named}sort accepts ${allowed.join(', ')} (prefix - for descending)`;
+          const unknown = bad.length > 0 ? `unknown sort key(s) ${named(bad)}; ` : '';
+          return `${unknown}sort accepts ${allowed.join(', ')} (prefix - for descending)`;
         },
       },
     });

@@ -48,6 +48,59 @@ function nullableReference(schema: Json): void {
   schema.anyOf = [allOf[0], { ...NULL_ONLY }];
 }
 
+const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } };
+
+/**
+ * What the HTTP layer answers before any route runs (client-error.ts, Fastify's body parser): true of every
+ * operation, so documented on each rather than found by a client.
+ */
+const ANY_ROUTE: Record<string, string> = {
+  '400': 'malformed request (HTTP framing, URL, query or body)',
+  '408': 'the request was not received in time',
+  '431': 'request header fields too large',
+};
+const WITH_BODY: Record<string, string> = {
+  '413': 'body too large',
+  '415': 'body Content-Type not accepted',
+};
+
+function documentRefusals(operation: Json, responses: Record<string, Json>): void {
+  const refusals = operation.requestBody ? { ...ANY_ROUTE, ...WITH_BODY } : ANY_ROUTE;
+  for (const [status, description] of Object.entries(refusals)) {
+    responses[status] ??= { description, content: structuredClone(PROBLEM) };
+  }
+}
+
+/**
+ * With `fields`, each item (or the one resource) in `data` has only the properties asked: the documented data
+ * is then "the model, or its projection" (a `<Model>Projection` schema: the same properties, none required,
+ * at least one), so a client validating the answers against the document accepts the sparse ones too.
+ */
+function projectable(document: OpenAPIObject, operation: Json, responses: Record<string, Json>): void {
+  const parameters = (operation.parameters ?? []) as Json[];
+  if (!parameters.some((p) => p.in === 'query' && p.name === 'fields')) return;
+  const schemas = (document.components?.schemas ?? {}) as Record<string, Json>;
+  for (const [status, response] of Object.entries(responses)) {
+    const content = response.content as Record<string, { schema?: Json }> | undefined;
+    const data = (content?.['application/json']?.schema?.properties as Json | undefined)?.data as Json | undefined;
+    const target = (data?.type === 'array' ? data.items : data) as Json | undefined;
+    const ref = target?.$ref;
+    if (!status.startsWith('2') || !target || typeof ref !== 'string') continue;
+    const name = ref.split('/').pop()!;
+    const projection = `${name}Projection`;
+    if (!schemas[projection]) {
+      const { required: _required, ...model } = structuredClone(schemas[name]);
+      schemas[projection] = {
+        ...model,
+        minProperties: 1,
+        description: `${name} with only the properties named in \`fields\``,
+      };
+    }
+    delete target.$ref;
+    target.anyOf = [{ $ref: ref }, { $ref: `#/components/schemas/${projection}` }];
+  }
+}
+
 /**
  * Completes the generated document with facts that hold for every route, so each controller does
  * not repeat them: rate-limit headers where the limiter runs, the CORS header, integer formats and
@@ -59,6 +112,8 @@ export function completeOpenApi(document: OpenAPIObject): OpenAPIObject {
       const responses = (operation as { responses?: Record<string, Json> }).responses;
       if (!responses) continue;
       if (method !== 'get') withoutConditionalGet(operation as Json, responses);
+      documentRefusals(operation as Json, responses);
+      projectable(document, operation as Json, responses);
       // Any route can fail unexpectedly; it answers a problem body, never a stack trace.
       responses['500'] ??= {
         description: 'unexpected error (problem details, logged with the request id)',
@@ -66,6 +121,11 @@ export function completeOpenApi(document: OpenAPIObject): OpenAPIObject {
       };
       for (const [status, response] of Object.entries(responses)) {
         const headers = (response.headers ??= {}) as Json;
+        // genReqId (app.setup.ts) and the onRequest hook write it on every answer, errors and 304 included.
+        headers['X-Request-Id'] ??= {
+          description: 'the request id (the sane one sent, otherwise generated); quoted in logs and problems',
+          schema: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' },
+        };
         headers['Access-Control-Allow-Origin'] ??= {
           description: 'present when CORS_ORIGINS allows the request Origin',
           schema: { type: 'string', maxLength: 2048 },
@@ -115,6 +175,8 @@ export function completeOpenApi(document: OpenAPIObject): OpenAPIObject {
       // An int64 (byte counts, say) is bounded by what a JSON number holds exactly, not by int32.
       schema.maximum ??= schema.format === 'int64' ? Number.MAX_SAFE_INTEGER : INT32_MAX;
     }
+    // A JSON number the server writes is a JavaScript number: an IEEE 754 double (integers are `integer`).
+    if (schema.type === 'number') schema.format ??= 'double';
     if (schema.type === 'string' && schema.format === 'date-time') schema.maxLength ??= 30;
   });
   return document;

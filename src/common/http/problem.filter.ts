@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } fro
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { translate, pickLanguage } from './i18n.js';
 import { uniqueViolationField } from '../resource/unique-violation.js';
+import { quote } from './text-field.js';
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, ProblemException, type FieldError, type ProblemInit } from './problem.js';
 
 interface DbError {
@@ -109,18 +110,21 @@ export function problemBody(problem: ProblemInit, request: FastifyRequest): Prob
   const title = translate(lang, `${key}.title`, params, problem.type);
   const localised = translate(lang, `${key}.detail`, params, '');
   const path = request.url.split('?')[0];
-  const errors = problem.errors?.map(({ field, message, code, params: p }) => ({
-    field,
-    message: code ? translate(lang, `validation.${code}`, { property: field, ...p }, message) : message,
-    ...(code ? { code } : {}),
-  }));
-  const detail =
+  // Field names, messages and details may quote client input (an unknown key, an id): escaped and bounded
+  // by quote(), so a problem is what the document says (one-line strings) and forges no log line.
+  const errors = problem.errors?.map(({ field: name, message, code, params: p }) => {
+    const field = quote(name) || '""';
+    const text = code ? translate(lang, `validation.${code}`, { property: field, ...p }, message) : message;
+    return { field, message: quote(text, 1000), ...(code ? { code } : {}) };
+  });
+  const given =
     errors && problem.type === 'validation-error' ? errors.map((e) => e.message).join('; ') : problem.detail;
+  const detail = given === undefined ? undefined : quote(given, 10000);
   return {
     type: PROBLEM_BASE + problem.type,
     title,
     status: problem.status,
-    detail: detail ?? (localised || undefined),
+    detail: detail ?? (localised ? quote(localised, 10000) : undefined),
     instance: path,
     requestId: String(request.id),
     timestamp: new Date().toISOString(),

@@ -31,7 +31,9 @@ export function ApiEnvelope(model: Type<unknown>, options: RestRouteOptions = {}
   };
   if (options.list)
     properties.total = { type: 'integer', minimum: 0, description: 'all matching items, not only this page' };
-  const envelope = { type: 'object', required: ['status', 'data', 'metadata'], properties };
+  // Collections always send `total`: it is required there, as the document promises what the answers hold.
+  const required = options.list ? ['status', 'data', 'total', 'metadata'] : ['status', 'data', 'metadata'];
+  const envelope = { type: 'object', required, properties };
   // `content` rather than `schema` + ApiProduces: the CSV representation is text, not the JSON envelope.
   const content: Record<string, { schema: object }> = { 'application/json': { schema: envelope } };
   if (options.list) {
@@ -53,7 +55,10 @@ export function ApiEnvelope(model: Type<unknown>, options: RestRouteOptions = {}
       content,
       headers:
         status === 201
-          ? { Location: { description: 'URL of the created resource', schema: { type: 'string' } } }
+          ? {
+              Location: { description: 'URL of the created resource', schema: { type: 'string' } },
+              ETag: { description: 'entity tag of the resource as created', schema: { type: 'string' } },
+            }
           : status === 200
             ? { ETag: { description: 'entity tag of the representation', schema: { type: 'string' } } }
             : undefined,

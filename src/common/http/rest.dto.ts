@@ -32,10 +32,10 @@ export class PageLinksDto {
 }
 
 export class ListEnvelopeMetaDto extends EnvelopeMetaDto {
-  @ApiProperty({ example: 0, minimum: 0 })
+  @ApiProperty({ type: 'integer', example: 0, minimum: 0 })
   offset!: number;
 
-  @ApiProperty({ example: 20, minimum: 1, maximum: 100 })
+  @ApiProperty({ type: 'integer', example: 20, minimum: 1, maximum: 100 })
   limit!: number;
 
   @ApiProperty({ type: PageLinksDto })
@@ -43,7 +43,12 @@ export class ListEnvelopeMetaDto extends EnvelopeMetaDto {
 }
 
 export class FieldErrorDto {
-  @ApiProperty({ example: 'email', maxLength: 200, pattern: '^[A-Za-z0-9_.\\[\\]-]+$' })
+  @ApiProperty({
+    description: 'the property path; an unknown property by its name as sent (control characters escaped as \\u{…})',
+    example: 'email',
+    maxLength: 200,
+    pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]+$',
+  })
   field!: string;
 
   @ApiProperty({ example: 'email must be an email', maxLength: 1000, pattern: '^.*$' })
@@ -65,14 +70,20 @@ export class ProblemDto {
   @ApiProperty({ example: 'Validation failed', maxLength: 200, pattern: '^.*$' })
   title!: string;
 
-  @ApiProperty({ example: 400 })
+  @ApiProperty({ type: 'integer', format: 'int32', example: 400, minimum: 400, maximum: 599 })
   status!: number;
 
   @ApiPropertyOptional({ example: 'email must be an email', maxLength: 10000, pattern: '^.*$' })
   detail?: string;
 
-  @ApiProperty({ example: '/api/v1/users', format: 'uri-reference', maxLength: 2048 })
-  instance!: string;
+  @ApiPropertyOptional({
+    description: 'the request path; absent when the HTTP parser refused the request before reading it (400, 408, 431)',
+    example: '/api/v1/users',
+    format: 'uri-reference',
+    // Node's HTTP parser reads at most 16 KiB of request line and headers: no path is longer.
+    maxLength: 16384,
+  })
+  instance?: string;
 
   @ApiProperty({ example: 'req_01JEXAMPLE', maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' })
   requestId!: string;

@@ -130,3 +130,17 @@ export function Text(options: TextOptions): PropertyDecorator {
     );
   };
 }
+
+/** What `quote` escapes: controls, lone surrogates, line separators, U+FEFF and bidirectional controls. */
+const UNSAFE_IN_MESSAGES = /[\p{Cc}\uD800-\uDFFF\u2028\u2029\uFEFF\u202A-\u202E\u2066-\u2069]/gu;
+
+/**
+ * A client-supplied value as quoted in a problem (a field name, an unknown sort key): unsafe characters as
+ * `\u{…}` escapes, at most `max` code points. A problem's `detail` and messages are then one line of bounded
+ * length (as documented), and echo nothing that could forge a log line or reorder displayed text.
+ */
+export function quote(value: string, max = 100): string {
+  const escaped = value.replace(UNSAFE_IN_MESSAGES, (ch) => `\\u{${ch.codePointAt(0)!.toString(16)}}`);
+  const points = [...escaped];
+  return points.length > max ? `${points.slice(0, max - 1).join('')}…` : escaped;
+}

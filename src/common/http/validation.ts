@@ -60,6 +60,13 @@ class RestValidationPipe extends ValidationPipe {
         throw Problems.invalidFields([{ field: field || metadata.type, message, code: 'isWellFormed' }]);
       }
     }
+    // A path parameter is an identifier: no id here holds a control character (%00, %0A decoded by the router).
+    if (metadata.type === 'param' && typeof value === 'string' && /\p{Cc}/u.test(value)) {
+      const field = metadata.data ?? 'path';
+      throw Problems.invalidFields([
+        { field, message: `${field} must not contain control characters`, code: 'matches' },
+      ]);
+    }
     if ((metadata.type === 'query' || metadata.type === 'body') && value && typeof value === 'object') {
       const suspicious = prototypeNamedKeys(value);
       if (suspicious.length > 0)

@@ -63,7 +63,12 @@ export class WebhookEventDto {
   })
   status!: WebhookEventStatus;
 
-  @ApiProperty({ example: 1, minimum: 0, description: 'handler attempts since it was received or last replayed' })
+  @ApiProperty({
+    type: 'integer',
+    example: 1,
+    minimum: 0,
+    description: 'handler attempts since it was received or last replayed',
+  })
   attempts!: number;
 
   @ApiProperty({
@@ -142,7 +147,7 @@ export class WebhookEventDetailDto extends WebhookEventDto {
   @ApiProperty({ enum: ['utf8', 'base64'], example: 'utf8' })
   bodyEncoding!: 'utf8' | 'base64';
 
-  @ApiProperty({ example: 64, minimum: 0, description: 'length of the stored body in bytes' })
+  @ApiProperty({ type: 'integer', example: 64, minimum: 0, description: 'length of the stored body in bytes' })
   bodyBytes!: number;
 
   @ApiProperty({

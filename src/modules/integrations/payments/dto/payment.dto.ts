@@ -38,6 +38,7 @@ export class PaymentDto {
   userId!: string;
 
   @ApiProperty({
+    type: 'integer',
     example: 1200,
     description: 'minor units of the currency',
     minimum: 1,
@@ -108,6 +109,7 @@ export class CreatePaymentDto {
   userId!: string;
 
   @ApiProperty({
+    type: 'integer',
     example: 1200,
     description: 'positive integer in minor units (1200 JPY, 1999 = 19.99 USD)',
     minimum: 1,
