@@ -28,5 +28,11 @@ export const base = {
 
 export default {
   ...base,
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+  // A generated module keeps its e2e spec in its folder (src/modules/<name>/<name>.e2e-spec.ts).
+  testMatch: [
+    '<rootDir>/src/**/*.spec.ts',
+    '<rootDir>/src/**/*.e2e-spec.ts',
+    '<rootDir>/scripts/**/*.spec.ts',
+    '<rootDir>/test/**/*.e2e-spec.ts',
+  ],
 };

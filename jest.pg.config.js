@@ -7,6 +7,7 @@ process.env.TEST_BACKEND = 'pg';
 export default {
   ...base,
   testMatch: [
+    '<rootDir>/src/**/*.e2e-spec.ts',
     '<rootDir>/test/**/*.e2e-spec.ts',
     '<rootDir>/test/**/*.redis-spec.ts',
     '<rootDir>/test/**/*.pg-spec.ts',

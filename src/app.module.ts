@@ -23,6 +23,9 @@ import { IntegrationsModule } from './modules/integrations/integrations.module.j
 import { UsersModule } from './modules/users/users.module.js';
 import { SandboxModule } from './modules/sandbox/sandbox.module.js';
 import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
+import { featureModules } from './common/resource/module-manifest.js';
+
+// Feature modules register themselves (FeatureModule): one import line each.
 
 /** Modules and providers added to the application (tests: e.g. providers with `@WebhookHandler` methods). */
 export interface AppExtras {
@@ -73,6 +76,7 @@ export class AppModule {
         IntegrationsModule,
         WebhooksModule,
         ...(config.sandbox.enabled ? [SandboxModule] : []),
+        ...featureModules(),
         ...(extras.imports ?? []),
       ],
       providers: [

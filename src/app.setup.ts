@@ -25,7 +25,7 @@ import { Lifecycle } from './common/observability/lifecycle.js';
 import { MetricsService } from './common/observability/metrics.service.js';
 import { SlaWindow } from './common/observability/sla-window.js';
 import { loadConfig, processEnv, type AppConfig } from './config/app.config.js';
-import { SCOPE_DESCRIPTIONS } from './modules/auth/scopes.js';
+import { scopeDescriptions } from './modules/auth/scopes.js';
 import { PACKAGE } from './modules/health/app-info.js';
 import { registerWebhookIntake } from './modules/webhooks/raw-body.js';
 import { documentWebhookReceiver } from './modules/webhooks/webhook-receiver.openapi.js';
@@ -125,7 +125,7 @@ export function buildOpenApi(app: NestFastifyApplication, appConfig: AppConfig):
       {
         type: 'oauth2',
         description: 'Client credentials grant; the access token is a JWT following RFC8725 best practices.',
-        flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: SCOPE_DESCRIPTIONS } },
+        flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: scopeDescriptions() } },
       },
       'oauth2',
     )

@@ -2,7 +2,7 @@ import { createSecretKey } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { DataSource } from 'typeorm';
 import { ApiClient } from '../src/modules/auth/entities/api-client.entity.js';
-import { SCOPES } from '../src/modules/auth/scopes.js';
+import { allScopes } from '../src/modules/auth/scopes.js';
 import { hashSecret } from '../src/modules/auth/secret-hash.js';
 import { bearer, createUser, expectProblem, list, type UserBody } from './helpers/http.js';
 import { BOOTSTRAP, startTestApp, type TestApp } from './helpers/test-app.js';
@@ -79,7 +79,7 @@ describe('auth (§4 POST /oauth/token, §3 401/403)', () => {
       expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'scope', 'token_type']);
       expect(body.token_type).toBe('Bearer');
       expect(body.expires_in).toBe(t.config.auth.tokenTtlS);
-      expect(body.scope.split(' ').sort()).toEqual([...SCOPES].sort());
+      expect(body.scope.split(' ').sort()).toEqual(allScopes().sort());
       await usersWith(body.access_token).expect(200);
     });
 
@@ -255,11 +255,11 @@ describe('auth (§4 POST /oauth/token, §3 401/403)', () => {
           grant_type: 'client_credentials',
           client_id: BOOTSTRAP.id,
           client_secret: BOOTSTRAP.secret,
-          scope: Array.from({ length: 7 }, () => SCOPES.join(' ')).join(' '),
+          scope: Array.from({ length: 7 }, () => allScopes().join(' ')).join(' '),
         });
       expect(many.status).toBe(200);
       const body = many.body as TokenBody;
-      expect(body.scope.split(' ').sort()).toEqual([...SCOPES].sort());
+      expect(body.scope.split(' ').sort()).toEqual(allScopes().sort());
       // The documented bound of access_token (TokenResponseDto).
       expect(body.access_token.length).toBeLessThanOrEqual(4096);
     });
@@ -303,7 +303,7 @@ describe('auth (§4 POST /oauth/token, §3 401/403)', () => {
       claims: { exp?: number | null; iat?: number; iss?: string; aud?: string } = {},
     ): Promise<string> {
       const now = Math.floor(Date.now() / 1000);
-      const jwt = new SignJWT({ scope: SCOPES.join(' ') })
+      const jwt = new SignJWT({ scope: allScopes().join(' ') })
         .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
         .setSubject(BOOTSTRAP.id)
         .setIssuer(claims.iss ?? ISSUER)
@@ -358,7 +358,7 @@ describe('auth (§4 POST /oauth/token, §3 401/403)', () => {
       const now = Math.floor(Date.now() / 1000);
       const unsigned = `${enc({ alg: 'none', typ: 'JWT' })}.${enc({
         sub: BOOTSTRAP.id,
-        scope: SCOPES.join(' '),
+        scope: allScopes().join(' '),
         iss: ISSUER,
         aud: AUDIENCE,
         iat: now,

@@ -1,6 +1,8 @@
 import { DataSource } from 'typeorm';
 import { loadConfig, processEnv } from '../config/app.config.js';
 import { dataSourceOptions } from './database.options.js';
+// The root module imports every feature module, which registers its entities and migrations.
+import '../app.module.js';
 
 // The TypeORM CLI's data source (`npm run migration:run`): the same options the app uses.
 export default new DataSource(dataSourceOptions(loadConfig(processEnv()).database));

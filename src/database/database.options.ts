@@ -5,6 +5,7 @@ import { DataSource, MigrationExecutor, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app.config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { DatabaseWaitLog, timedPg } from './database-wait-log.js';
+import { registeredEntities, registeredMigrations } from '../common/resource/module-manifest.js';
 import { ENTITIES } from './entities.js';
 
 // PostgreSQL `timestamp` columns hold UTC: parse them as UTC and send Dates as UTC, whatever TZ the host has.
@@ -24,8 +25,9 @@ export function dataSourceOptions(
 ): DataSourceOptions {
   const log = new DatabaseWaitLog(pool.name);
   const common = {
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
+    // Feature modules declare their own (module-manifest.ts); TypeORM orders migrations by their timestamp.
+    entities: [...new Set([...ENTITIES, ...registeredEntities()])],
+    migrations: [...new Set([...MIGRATIONS, ...registeredMigrations()])],
     migrationsRun: false,
     migrationsTransactionMode: 'each' as const,
     synchronize: false,

@@ -23,6 +23,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{userId}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's profile (served from the cache when warm) */
+        get: operations["getUserProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -59,23 +76,6 @@ export interface paths {
         head?: never;
         /** Update some properties of a user (JSON merge patch) */
         patch: operations["updateUser"];
-        trace?: never;
-    };
-    "/api/v1/users/{userId}/profile": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A user's profile (served from the cache when warm) */
-        get: operations["getUserProfile"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
     "/health": {
@@ -527,11 +527,8 @@ export interface components {
             /** @example users:read users:write */
             scope: string;
         };
-        UserDto: {
-            /**
-             * @description string id (ULID)
-             * @example 01JEXAMPLE0000000000000000
-             */
+        UserProfileDto: {
+            /** @example 01JEXAMPLE0000000000000000 */
             userId: string;
             /** @example 山田太郎 */
             name: string;
@@ -545,11 +542,6 @@ export interface components {
              * @example 2024-01-01T00:00:00.000Z
              */
             createdAt: string;
-            /**
-             * Format: date-time
-             * @example 2024-01-01T00:00:00.000Z
-             */
-            updatedAt: string;
         };
         EnvelopeMetaDto: {
             /** @example req_01JEXAMPLE */
@@ -597,6 +589,33 @@ export interface components {
             limit: number;
             links: components["schemas"]["PageLinksDto"];
         };
+        UserDto: {
+            /**
+             * @description string id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            userId: string;
+            /**
+             * @description display name, one line
+             * @example 山田太郎
+             */
+            name: string;
+            /**
+             * Format: email
+             * @example yamada@example.com
+             */
+            email: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            updatedAt: string;
+        };
         CreateUserDto: {
             /**
              * @description display name, one line. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
@@ -635,22 +654,6 @@ export interface components {
              * @example yamada@example.com
              */
             email?: string;
-        };
-        UserProfileDto: {
-            /** @example 01JEXAMPLE0000000000000000 */
-            userId: string;
-            /** @example 山田太郎 */
-            name: string;
-            /**
-             * Format: email
-             * @example yamada@example.com
-             */
-            email: string;
-            /**
-             * Format: date-time
-             * @example 2024-01-01T00:00:00.000Z
-             */
-            createdAt: string;
         };
         CircuitStateDto: {
             /**
@@ -1121,31 +1124,6 @@ export interface components {
              */
             bodySha256: string;
         };
-        /** @description UserDto with only the properties named in `fields` */
-        UserDtoProjection: {
-            /**
-             * @description string id (ULID)
-             * @example 01JEXAMPLE0000000000000000
-             */
-            userId?: string;
-            /** @example 山田太郎 */
-            name?: string;
-            /**
-             * Format: email
-             * @example yamada@example.com
-             */
-            email?: string;
-            /**
-             * Format: date-time
-             * @example 2024-01-01T00:00:00.000Z
-             */
-            createdAt?: string;
-            /**
-             * Format: date-time
-             * @example 2024-01-01T00:00:00.000Z
-             */
-            updatedAt?: string;
-        };
         /** @description UserProfileDto with only the properties named in `fields` */
         UserProfileDtoProjection: {
             /** @example 01JEXAMPLE0000000000000000 */
@@ -1162,6 +1140,34 @@ export interface components {
              * @example 2024-01-01T00:00:00.000Z
              */
             createdAt?: string;
+        };
+        /** @description UserDto with only the properties named in `fields` */
+        UserDtoProjection: {
+            /**
+             * @description string id (ULID)
+             * @example 01JEXAMPLE0000000000000000
+             */
+            userId?: string;
+            /**
+             * @description display name, one line
+             * @example 山田太郎
+             */
+            name?: string;
+            /**
+             * Format: email
+             * @example yamada@example.com
+             */
+            email?: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            createdAt?: string;
+            /**
+             * Format: date-time
+             * @example 2024-01-01T00:00:00.000Z
+             */
+            updatedAt?: string;
         };
         /** @description PaymentDto with only the properties named in `fields` */
         PaymentDtoProjection: {
@@ -1584,6 +1590,232 @@ export interface operations {
             };
             /** @description body Content-Type not accepted */
             415: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "Retry-After"?: number;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description request header fields too large */
+            431: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description unexpected error (problem details, logged with the request id) */
+            500: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getUserProfile: {
+        parameters: {
+            query?: {
+                /** @description comma-separated subset of: userId, name, email, createdAt; each item (or the resource) then has only these properties */
+                fields?: string;
+            };
+            header?: {
+                /** @description answer 304 when the ETag still matches */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description the user id */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the resource */
+            200: {
+                headers: {
+                    /** @description entity tag of the representation */
+                    ETag?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "success";
+                        data: components["schemas"]["UserProfileDto"] | components["schemas"]["UserProfileDtoProjection"];
+                        metadata: components["schemas"]["EnvelopeMetaDto"];
+                    };
+                };
+            };
+            /** @description not modified (If-None-Match matched) */
+            304: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid query or body (problem with `errors[]`) */
+            400: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description missing or invalid bearer token */
+            401: {
+                headers: {
+                    /** @description Bearer challenge */
+                    "WWW-Authenticate"?: string;
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the token lacks the required scope */
+            403: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description no such resource */
+            404: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Accept names nothing this route produces */
+            406: {
+                headers: {
+                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
+                    "X-Request-Id"?: string;
+                    /** @description present when CORS_ORIGINS allows the request Origin */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description requests allowed per client per minute */
+                    "RateLimit-Limit"?: number;
+                    /** @description seconds until the current window resets */
+                    "RateLimit-Reset"?: number;
+                    /** @description requests left in the current minute */
+                    "RateLimit-Remaining"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description the request was not received in time */
+            408: {
                 headers: {
                     /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
                     "X-Request-Id"?: string;
@@ -3088,232 +3320,6 @@ export interface operations {
             };
             /** @description body Content-Type not accepted */
             415: {
-                headers: {
-                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
-                    "X-Request-Id"?: string;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description rate limit exceeded (see Retry-After) */
-            429: {
-                headers: {
-                    /** @description seconds to wait */
-                    "Retry-After"?: number;
-                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
-                    "X-Request-Id"?: string;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description request header fields too large */
-            431: {
-                headers: {
-                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
-                    "X-Request-Id"?: string;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description unexpected error (problem details, logged with the request id) */
-            500: {
-                headers: {
-                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
-                    "X-Request-Id"?: string;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-        };
-    };
-    getUserProfile: {
-        parameters: {
-            query?: {
-                /** @description comma-separated subset of: userId, name, email, createdAt; each item (or the resource) then has only these properties */
-                fields?: string;
-            };
-            header?: {
-                /** @description answer 304 when the ETag still matches */
-                "If-None-Match"?: string;
-            };
-            path: {
-                /** @description the user id */
-                userId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description the resource */
-            200: {
-                headers: {
-                    /** @description entity tag of the representation */
-                    ETag?: string;
-                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
-                    "X-Request-Id"?: string;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "success";
-                        data: components["schemas"]["UserProfileDto"] | components["schemas"]["UserProfileDtoProjection"];
-                        metadata: components["schemas"]["EnvelopeMetaDto"];
-                    };
-                };
-            };
-            /** @description not modified (If-None-Match matched) */
-            304: {
-                headers: {
-                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
-                    "X-Request-Id"?: string;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description invalid query or body (problem with `errors[]`) */
-            400: {
-                headers: {
-                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
-                    "X-Request-Id"?: string;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description missing or invalid bearer token */
-            401: {
-                headers: {
-                    /** @description Bearer challenge */
-                    "WWW-Authenticate"?: string;
-                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
-                    "X-Request-Id"?: string;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description the token lacks the required scope */
-            403: {
-                headers: {
-                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
-                    "X-Request-Id"?: string;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description no such resource */
-            404: {
-                headers: {
-                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
-                    "X-Request-Id"?: string;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description Accept names nothing this route produces */
-            406: {
-                headers: {
-                    /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
-                    "X-Request-Id"?: string;
-                    /** @description present when CORS_ORIGINS allows the request Origin */
-                    "Access-Control-Allow-Origin"?: string;
-                    /** @description requests allowed per client per minute */
-                    "RateLimit-Limit"?: number;
-                    /** @description seconds until the current window resets */
-                    "RateLimit-Reset"?: number;
-                    /** @description requests left in the current minute */
-                    "RateLimit-Remaining"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDto"];
-                };
-            };
-            /** @description the request was not received in time */
-            408: {
                 headers: {
                     /** @description the request id (the sane one sent, otherwise generated); quoted in logs and problems */
                     "X-Request-Id"?: string;

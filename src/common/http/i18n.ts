@@ -42,6 +42,17 @@ export function pickLanguage(header: string | string[] | undefined): Language {
   return best;
 }
 
+/** A catalogue of texts: `problems.<slug>.title|detail` and `validation.<constraint>`. */
+export interface Messages {
+  problems?: Record<string, { title: string; detail?: string }>;
+  validation?: Record<string, string>;
+}
+
+/** Adds a module's own texts (declared in its manifest) to the catalogues of messages.ts. */
+export function addMessages(lang: Language, messages: Messages): void {
+  instance.addResourceBundle(lang, 'translation', messages, true, false);
+}
+
 export function translate(lang: Language, key: string, params?: Record<string, unknown>, fallback?: string): string {
   if (!instance.exists(key, { lng: lang })) return fallback ?? key;
   return fixed[lang](key, params ?? {});

@@ -78,7 +78,7 @@ export function IsSortList(allowed: readonly string[]): PropertyDecorator {
  * A query parameter as a base-10 integer, or NaN (then @IsInt refuses it): `Number()` alone would take
  * `0x10`, `1e2`, `+5`, ` 1` and an empty value as numbers.
  */
-function DecimalInteger(): PropertyDecorator {
+export function DecimalInteger(): PropertyDecorator {
   return Transform(({ value }: { value: unknown }) =>
     typeof value === 'string' && /^-?\d{1,30}$/.test(value) ? Number(value) : Number.NaN,
   );

@@ -4,6 +4,7 @@ import { RateLimitedLog } from '../observability/rate-limited-log.js';
 import { databaseProblem, isDatabaseProblem, withIdempotencyHint } from './database-problem.js';
 import { translate, pickLanguage } from './i18n.js';
 import { matchedRoute } from './route-scope.js';
+import { uniqueViolationField } from '../resource/unique-violation.js';
 import { quote } from './text-field.js';
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, ProblemException, type FieldError, type ProblemInit } from './problem.js';
 import { clipDetail } from './problem.js';
@@ -47,17 +48,6 @@ const STATUS_TYPES: Record<number, string> = {
   503: 'service-unavailable',
 };
 
-function uniqueViolation(error: DbError): string | undefined {
-  const e = error.driverError ?? error;
-  if (e.code === '23505') {
-    return /\(([^)]+)\)=/.exec(e.detail ?? '')?.[1] ?? 'key';
-  }
-  if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    return /UNIQUE constraint failed: \w+\.(\w+)/.exec(e.message ?? '')?.[1] ?? 'key';
-  }
-  return undefined;
-}
-
 /** Maps any thrown value to a problem; unknown errors become a 500 with no internals. */
 export function toProblem(error: unknown, path: string): ProblemInit & { unexpected?: boolean } {
   if (error instanceof ProblemException) return error.problem;
@@ -86,7 +76,7 @@ export function toProblem(error: unknown, path: string): ProblemInit & { unexpec
   const db = error as DbError & { name?: string; statusCode?: number };
   if (db && typeof db === 'object') {
     if (db.name === 'QueryFailedError' || db.driverError) {
-      const field = uniqueViolation(db);
+      const field = uniqueViolationField(db);
       if (field) return { type: 'unique-violation', status: 409, params: { field } };
     }
     if (db.name === 'EntityNotFoundError') return { type: 'not-found', status: 404, params: { path } };

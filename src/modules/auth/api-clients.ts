@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { ApiClient } from './entities/api-client.entity.js';
-import { SCOPES } from './scopes.js';
+import { allScopes } from './scopes.js';
 import { hashSecret } from './secret-hash.js';
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{3,100}$/;
@@ -21,9 +21,10 @@ export async function registerClient(
   if (!CLIENT_ID.test(input.clientId)) {
     throw new ClientRegistrationError('client id: 3–100 letters, digits, ".", "_" or "-"');
   }
-  const unknown = input.scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+  const known = allScopes();
+  const unknown = input.scopes.filter((s) => !known.includes(s));
   if (input.scopes.length === 0 || unknown.length > 0) {
-    throw new ClientRegistrationError(`scopes: one or more of ${SCOPES.join(', ')}; unknown: ${unknown.join(', ')}`);
+    throw new ClientRegistrationError(`scopes: one or more of ${known.join(', ')}; unknown: ${unknown.join(', ')}`);
   }
   const clientSecret = randomBytes(24).toString('base64url');
   const secretHash = await hashSecret(clientSecret);

@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { AppConfig } from '../../config/app.config.js';
 import { ApiClient } from './entities/api-client.entity.js';
-import { SCOPES } from './scopes.js';
+import { allScopes } from './scopes.js';
 import { hashSecret, verifySecret } from './secret-hash.js';
 
 @Injectable()
@@ -20,7 +20,7 @@ export class ClientsService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const { bootstrapClientId, bootstrapClientSecret } = this.config.get('auth', { infer: true });
     const existing = await this.clients.findOneBy({ clientId: bootstrapClientId });
-    const scopes = SCOPES.join(' ');
+    const scopes = allScopes().join(' ');
     if (existing && existing.scopes === scopes && (await verifySecret(bootstrapClientSecret, existing.secretHash)))
       return;
     const now = new Date();

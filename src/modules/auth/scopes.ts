@@ -1,3 +1,5 @@
+import { registeredScopes } from '../../common/resource/module-manifest.js';
+
 export const SCOPES = [
   'users:read',
   'users:write',
@@ -11,9 +13,18 @@ export const SCOPES = [
   'ops:admin',
 ] as const;
 
-export type Scope = (typeof SCOPES)[number];
+/**
+ * Scopes declared by feature modules, by declaration merging, so `@Auth('products:read')` compiles without
+ * editing this file; the module also lists them (with descriptions) in its manifest for the runtime:
+ *
+ *   declare module '../auth/scopes.js' { interface ModuleScopes { 'products:read': true } }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by other modules' augmentations
+export interface ModuleScopes {}
 
-export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
+export type Scope = (typeof SCOPES)[number] | (keyof ModuleScopes & string);
+
+export const SCOPE_DESCRIPTIONS: Record<(typeof SCOPES)[number], string> = {
   'users:read': 'read users and profiles',
   'users:write': 'create, update and delete users',
   'payments:read': 'read payments',
@@ -26,6 +37,15 @@ export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'ops:admin': 'read /debug',
 };
 
+/** Every scope: this module's and those registered by feature modules (their manifests). */
+export function scopeDescriptions(): Record<string, string> {
+  return { ...SCOPE_DESCRIPTIONS, ...registeredScopes() };
+}
+
+export function allScopes(): string[] {
+  return Object.keys(scopeDescriptions());
+}
+
 export function isScope(value: string): value is Scope {
-  return (SCOPES as readonly string[]).includes(value);
+  return allScopes().includes(value);
 }

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { newEventId } from './event-id.js';
 import { WEBHOOK_INTAKE } from '../../database/webhook-intake.js';
 import { SerialLock } from './serial-lock.js';
+import { isUniqueViolation } from '../../common/resource/unique-violation.js';
 
 export interface NewInboxEvent {
   /** `ignored` when no handler exists for the type: stored finished, never dispatched. */
@@ -46,13 +47,6 @@ export interface Backlog {
 type Row = Record<string, unknown>;
 
 const LAST_ERROR_MAX = 2000;
-
-/** Postgres error code / SQLite extended code of a unique-constraint violation. */
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
 
 const INSERT_EVENT = `INSERT INTO webhook_events (id, source, external_event_id, type, status, attempts, body, headers,
      received_at, signed_at, available_at, processed_at, updated_at)

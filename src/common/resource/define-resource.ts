@@ -1,0 +1,136 @@
+import { ApiProperty, PartialType } from '@nestjs/swagger';
+import { CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { FieldsParam, PageQueryDto, SortParam } from '../http/list-query.js';
+import {
+  applyBodyRules,
+  applyColumn,
+  applyFilterRules,
+  applyResponseDoc,
+  columnName,
+  isIndexable,
+  type Fields,
+  type Values,
+} from './fields.js';
+
+/** The row of a resource: a string id (ULID), its fields, and the two timestamps. */
+export type Row<F extends Fields> = { id: string; createdAt: Date; updatedAt: Date } & Values<F>;
+/** What the API returns: `<name>Id`, the fields (null when absent), ISO timestamps. */
+export type Representation<F extends Fields> = Record<string, unknown> & Values<F>;
+
+export interface ResourceOptions<F extends Fields> {
+  /** Singular, lower camel case: `product` (class names, `productId`, problem texts). */
+  name: string;
+  /** The collection's URL segment and table: `products`. */
+  plural: string;
+  fields: F;
+  /** Sort keys besides createdAt/updatedAt (default: every field that is not long text). */
+  sortable?: (keyof F & string)[];
+  /** Exact-match filters (default: every field that is not long text). */
+  filters?: (keyof F & string)[];
+  /** Indexes of the table, as its migrations create them (documented on the entity). */
+  indexes?: { name: string; columns: string[] }[];
+}
+
+export interface ResourceDefinition<F extends Fields> {
+  readonly name: string;
+  readonly plural: string;
+  readonly fields: F;
+  readonly idName: string;
+  readonly representationFields: readonly string[];
+  readonly sortable: readonly string[];
+  readonly filters: readonly (keyof F & string)[];
+  readonly entity: new () => Row<F>;
+  readonly dto: new () => Representation<F>;
+  readonly createDto: new () => Partial<Values<F>>;
+  readonly replaceDto: new () => Partial<Values<F>>;
+  readonly updateDto: new () => Partial<Values<F>>;
+  readonly listQuery: new () => PageQueryDto & Record<string, unknown>;
+  readonly fieldsQuery: new () => object;
+  /** Property name of a database column (to name the field of a unique violation). */
+  propertyOf(column: string): string;
+  represent(row: Row<F>): Representation<F>;
+}
+
+export const pascal = (s: string): string => s[0].toUpperCase() + s.slice(1);
+
+/** A class with a given name (Swagger names schemas by class name). */
+function named<T extends abstract new () => object>(name: string, base?: T): new () => object {
+  const made = base ? { [name]: class extends (base as unknown as new () => object) {} } : { [name]: class {} };
+  return made[name];
+}
+
+/** Builds the entity, the DTOs and the list query of a resource from its field declarations. */
+export function defineResource<F extends Fields>(options: ResourceOptions<F>): ResourceDefinition<F> {
+  const { name, plural, fields } = options;
+  const Name = pascal(name);
+  const idName = `${name}Id`;
+  const keys = Object.keys(fields) as (keyof F & string)[];
+  const indexable = keys.filter((k) => isIndexable(fields[k]));
+  const sortable = [...(options.sortable ?? indexable), 'createdAt', 'updatedAt'];
+  const filters = options.filters ?? indexable;
+  const representationFields = [idName, ...keys, 'createdAt', 'updatedAt'];
+
+  const entity = named(Name);
+  PrimaryColumn({ type: 'varchar', length: 40 })(entity.prototype, 'id');
+  for (const key of keys) applyColumn(entity.prototype, key, fields[key]);
+  CreateDateColumn({ name: 'created_at' })(entity.prototype, 'createdAt');
+  UpdateDateColumn({ name: 'updated_at' })(entity.prototype, 'updatedAt');
+  for (const index of options.indexes ?? []) Index(index.name, index.columns)(entity);
+  Entity({ name: plural })(entity);
+
+  const dto = named(`${Name}Dto`);
+  // Types are given: decorators applied here have no emitted design:type to read.
+  ApiProperty({
+    type: String,
+    example: '01JEXAMPLE0000000000000000',
+    description: 'string id (ULID)',
+    maxLength: 40,
+    pattern: '^[0-9A-Za-z_-]+$',
+  })(dto.prototype, idName);
+  for (const key of keys) applyResponseDoc(dto.prototype, key, fields[key]);
+  for (const stamp of ['createdAt', 'updatedAt']) {
+    ApiProperty({ type: String, example: '2024-01-01T00:00:00.000Z', format: 'date-time' })(dto.prototype, stamp);
+  }
+
+  const createDto = named(`Create${Name}Dto`);
+  for (const key of keys) applyBodyRules(createDto.prototype, key, fields[key]);
+  // PUT replaces the whole resource: the rules of creation; an omitted optional field is cleared.
+  const replaceDto = named(`Replace${Name}Dto`, createDto);
+  // PATCH (JSON merge patch): only the properties given change; null removes an optional property and
+  // is refused (400) for a required one, so null is validated rather than skipped.
+  const updateDto = PartialType(createDto, { skipNullProperties: false });
+  Object.defineProperty(updateDto, 'name', { value: `Update${Name}Dto` });
+
+  const fieldsQuery = named(`${Name}FieldsQuery`);
+  FieldsParam(representationFields)(fieldsQuery.prototype, 'fields');
+  const listQuery = named(`List${pascal(plural)}Query`, PageQueryDto);
+  FieldsParam(representationFields)(listQuery.prototype, 'fields');
+  SortParam(sortable)(listQuery.prototype, 'sort');
+  for (const key of filters) applyFilterRules(listQuery.prototype, key, fields[key]);
+
+  const byColumn = new Map(keys.map((k) => [columnName(k), k as string]));
+  return {
+    name,
+    plural,
+    fields,
+    idName,
+    representationFields,
+    sortable,
+    filters,
+    entity: entity as new () => Row<F>,
+    dto: dto as new () => Representation<F>,
+    createDto: createDto as new () => Partial<Values<F>>,
+    replaceDto: replaceDto as new () => Partial<Values<F>>,
+    updateDto: updateDto as new () => Partial<Values<F>>,
+    listQuery: listQuery as new () => PageQueryDto & Record<string, unknown>,
+    fieldsQuery,
+    propertyOf: (column) => byColumn.get(column) ?? column,
+    represent(row) {
+      const out: Record<string, unknown> = { [idName]: row.id };
+      for (const key of keys) out[key] = row[key] ?? null;
+      out.createdAt = row.createdAt.toISOString();
+      out.updatedAt = row.updatedAt.toISOString();
+      return out as Representation<F>;
+    },
+  };
+}
