@@ -1,7 +1,10 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build: compile with every dependency, ship only production dependencies, run as non-root.
+# Node 24 LTS, pinned to the exact release .ci/run tests (test/deployment.e2e-spec.ts keeps the two
+# equal): the newest 24.x when chosen, so it carries every security fix of the line. Bookworm because
+# the build tools below are pinned to its package versions.
 
-FROM node:20.20-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles from source when no prebuilt binary can be fetched.
 RUN apt-get update \
@@ -14,7 +17,7 @@ COPY src ./src
 COPY migrations ./migrations
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20.20-bookworm-slim AS runtime
+FROM node:24.22.3-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     SANDBOX_ENABLED=false

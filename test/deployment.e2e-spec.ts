@@ -18,6 +18,7 @@ interface Probe {
 
 interface Container {
   name: string;
+  image?: string;
   command?: string[];
   ports?: { name: string; containerPort: number }[];
   startupProbe?: Probe;
@@ -111,5 +112,17 @@ describe('deployment files', () => {
     const command = job.template.spec.containers[0].command!.join(' ');
     expect(command).toContain('migration:run');
     expect(command).toContain('dist/src/database/data-source.js');
+  });
+
+  it('ships the Node 24 LTS release CI tests, in the image and under a tag naming it', () => {
+    const tested = /^NODE24_VERSION=(\S+)$/m.exec(readFileSync('.ci/run', 'utf8'))?.[1];
+    expect(tested).toMatch(/^24\.\d+\.\d+$/);
+    const bases = [...readFileSync('Dockerfile', 'utf8').matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]);
+    expect(bases).toEqual([`node:${tested}-bookworm-slim`, `node:${tested}-bookworm-slim`]);
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const job = byKind('Job')[0].spec as { template: { spec: { containers: Container[] } } };
+    for (const image of [app.image, job.template.spec.containers[0].image]) {
+      expect(image).toBe(`nest-integration-gateway:${version}-node${tested}`);
+    }
   });
 });
