@@ -3,7 +3,6 @@ import { ApiBearerAuth, ApiOAuth2 } from '@nestjs/swagger';
 import type { Scope } from './scopes.js';
 
 export const AUTH_SCOPES = 'auth:scopes';
-export const AUTH_PUBLIC = 'auth:public';
 export const AUTH_METRICS_TOKEN = 'auth:metrics-token';
 
 export interface Principal {
@@ -19,9 +18,4 @@ export function Auth(...scopes: Scope[]): MethodDecorator & ClassDecorator {
 /** `/metrics` also accepts the static `METRICS_TOKEN` (for scrapers without OAuth). */
 export function AllowMetricsToken(): MethodDecorator {
   return SetMetadata(AUTH_METRICS_TOKEN, true);
-}
-
-/** No bearer token (webhook receivers authenticate by signature). */
-export function Public(): MethodDecorator & ClassDecorator {
-  return SetMetadata(AUTH_PUBLIC, true);
 }

@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { Problems } from '../../common/http/problem.js';
 import { isApiRoute } from '../../common/http/route-scope.js';
 import type { AppConfig } from '../../config/app.config.js';
-import { AUTH_METRICS_TOKEN, AUTH_PUBLIC, AUTH_SCOPES, type Principal } from './auth.decorator.js';
+import { AUTH_METRICS_TOKEN, AUTH_SCOPES, type Principal } from './auth.decorator.js';
 import { TokenService } from './token.service.js';
 
 declare module 'fastify' {
@@ -16,7 +16,6 @@ declare module 'fastify' {
 }
 
 interface RouteAuth {
-  public: boolean;
   scopes: string[] | undefined;
   metricsToken: boolean;
 }
@@ -28,8 +27,8 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 /**
- * Every `/api/*` route needs a bearer token unless marked `@Public()` (secure by default);
- * other routes only when they declare `@Auth(...)`.
+ * Every `/api/*` route needs a bearer token (secure by default: a route without `@Auth` is refused,
+ * webhook receivers live outside Nest's router); other routes only when they declare `@Auth(...)`.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -50,7 +49,6 @@ export class AuthGuard implements CanActivate {
     if (!info) {
       const targets = [handler, context.getClass()];
       info = {
-        public: this.reflector.getAllAndOverride<boolean>(AUTH_PUBLIC, targets) === true,
         scopes: this.reflector.getAllAndOverride<string[] | undefined>(AUTH_SCOPES, targets),
         metricsToken: this.reflector.get<boolean>(AUTH_METRICS_TOKEN, handler) === true,
       };
@@ -62,7 +60,6 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const route = this.route(context);
-    if (route.public) return true;
     // Default deny by the matched route, never the request line (which may be absolute-form).
     if (route.scopes === undefined && !isApiRoute(request)) return true;
     const scopes = route.scopes ?? [];

@@ -45,7 +45,3 @@ export function scopeDescriptions(): Record<string, string> {
 export function allScopes(): string[] {
   return Object.keys(scopeDescriptions());
 }
-
-export function isScope(value: string): value is Scope {
-  return allScopes().includes(value);
-}
