@@ -41,7 +41,10 @@ function prettyStream(destination?: DestinationStream): DestinationStream {
     sync: true,
     colorize: destination === undefined,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname',
+    // One line per entry: `[context] message {other fields}`.
+    singleLine: true,
+    messageFormat: '{if context}[{context}] {end}{msg}',
+    ignore: 'pid,hostname,context',
     ...(destination ? { destination } : {}),
   });
 }
