@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import pg from 'pg';
 
 export const SERVER_CORE = process.env.BENCH_SERVER_CORE ?? '0';
 export const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -122,4 +123,47 @@ export function table(rows, baseline) {
     );
   }
   return lines.join('\n');
+}
+
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * A scratch PostgreSQL database named `<prefix>_<pid>` beside BENCH_DATABASE_URL (default: the
+ * local `test` database), with `drop()`; undefined when no server answers (the case is skipped).
+ */
+export async function scratchPostgres(prefix) {
+  const name = `${prefix}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } catch {
+    return undefined;
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** The environment of an app server under bench: no Redis, no sandbox, on 127.0.0.1:`port`. */
+export function benchAppEnv(port, extra) {
+  return {
+    NODE_ENV: 'development',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    REDIS_URL: '',
+    SANDBOX_ENABLED: 'false',
+    ...extra,
+  };
 }

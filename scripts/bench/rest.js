@@ -3,36 +3,7 @@
 // slow loopback; throughput ratios are printed too. PostgreSQL is measured when it answers at
 // BENCH_DATABASE_URL (default: the local `test` database; a scratch database is created and dropped).
 import { join } from 'node:path';
-import pg from 'pg';
-import { cpuRatio, load, startPinned, stop, table, tempDir } from './lib.js';
-
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/** A scratch PostgreSQL database, or undefined when no server answers. */
-async function scratchDatabase() {
-  const name = `bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
-  } catch {
-    return undefined;
-  } finally {
-    await admin.end().catch(() => undefined);
-  }
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+import { benchAppEnv, cpuRatio, load, scratchPostgres, startPinned, stop, table, tempDir } from './lib.js';
 
 async function seedAndMeasure(base, app, label, withProfile) {
   const tokenRes = await fetch(`${base}/oauth/token`, {
@@ -71,17 +42,8 @@ async function measureApp(port, databaseEnv, label, withProfile) {
   const base = `http://127.0.0.1:${port}`;
   const app = await startPinned(
     ['dist/src/main.js'],
-    {
-      NODE_ENV: 'development',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REDIS_URL: '',
-      SANDBOX_ENABLED: 'false',
-      // The limiter stays on (as in production) with a ceiling the run cannot reach.
-      RATE_LIMIT_PER_MINUTE: '100000000',
-      LOG_LEVEL: 'info',
-      ...databaseEnv,
-    },
+    // The limiter stays on (as in production) with a ceiling the run cannot reach.
+    benchAppEnv(port, { RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'info', ...databaseEnv }),
     `${base}/health/ready`,
   );
   try {
@@ -95,7 +57,7 @@ export async function run() {
   const dir = tempDir('bench-rest-');
   const sqlite = await measureApp(3301, { SQLITE_PATH: join(dir, 'bench.sqlite'), DATABASE_URL: '' }, 'SQLite', true);
   const rows = [...sqlite.rows];
-  const scratch = await scratchDatabase();
+  const scratch = await scratchPostgres('bench');
   if (scratch) {
     try {
       rows.push(...(await measureApp(3303, { DATABASE_URL: scratch.url }, 'PostgreSQL', false)).rows);

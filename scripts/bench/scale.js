@@ -5,10 +5,9 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import pg from 'pg';
-import { load, startPinned, stop, tempDir } from './lib.js';
+import { benchAppEnv, load, scratchPostgres, startPinned, stop, tempDir } from './lib.js';
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '10000,100000,1000000').split(',').map(Number);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONNECTIONS = 10;
 const DURATION_S = Number(process.env.BENCH_SCALE_DURATION_S ?? 5);
 const NAMES = 1000; // distinct names: a name filter matches size / 1000 rows
@@ -53,29 +52,6 @@ async function pgSeeder(url) {
   };
 }
 
-async function scratchPg() {
-  const name = `bench_scale_${process.pid}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
-  } catch {
-    return undefined;
-  } finally {
-    await admin.end().catch(() => undefined);
-  }
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const drop = async () => {
-    const c = new pg.Client({ connectionString: ADMIN_URL });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
-  };
-  return { url: url.toString(), drop };
-}
-
 function cases(size) {
   const mid = Math.floor(size / 2);
   return [
@@ -91,16 +67,7 @@ async function measureBackend(label, port, env, seeder) {
   const base = `http://127.0.0.1:${port}`;
   const app = await startPinned(
     ['dist/src/main.js'],
-    {
-      NODE_ENV: 'development',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      REDIS_URL: '',
-      SANDBOX_ENABLED: 'false',
-      RATE_LIMIT_PER_MINUTE: '0',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
+    benchAppEnv(port, { RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn', ...env }),
     `${base}/health/ready`,
     { timeoutMs: 60000 },
   );
@@ -143,7 +110,7 @@ export async function run() {
   const rows = await measureBackend('SQLite', 3311, { SQLITE_PATH: file, DATABASE_URL: '' }, async () =>
     sqliteSeeder(file),
   );
-  const scratch = await scratchPg();
+  const scratch = await scratchPostgres('bench_scale');
   if (scratch) {
     try {
       rows.push(
