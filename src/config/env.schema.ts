@@ -93,7 +93,7 @@ export const envSchema = z.object({
   DATABASE_BUSY_TIMEOUT_MS: int(5000, 0, 600000),
   DATABASE_SLOW_WAIT_MS: int(250, 1, 600000),
   // PostgreSQL: connections kept for the webhook receiver's inserts alone; 0 = share the main pool.
-  DATABASE_WEBHOOK_POOL_SIZE: int(2, 0, 50),
+  DATABASE_WEBHOOK_POOL_SIZE: int(5, 0, 50),
   // SQLite: readiness fails when the database's file system has less free space than this.
   DATABASE_MIN_FREE_MB: int(64, 0, 1048576),
   REDIS_URL: z
