@@ -131,9 +131,9 @@ const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0
  * A scratch PostgreSQL database named `<prefix>_<pid>` beside BENCH_DATABASE_URL (default: the
  * local `test` database), with `drop()`; undefined when no server answers (the case is skipped).
  */
-export async function scratchPostgres(prefix) {
+export async function scratchPostgres(prefix, adminUrl = ADMIN_URL) {
   const name = `${prefix}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
   try {
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
@@ -143,12 +143,12 @@ export async function scratchPostgres(prefix) {
   } finally {
     await admin.end().catch(() => undefined);
   }
-  const url = new URL(ADMIN_URL);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     drop: async () => {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
+      const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
@@ -166,4 +166,15 @@ export function benchAppEnv(port, extra) {
     SANDBOX_ENABLED: 'false',
     ...extra,
   };
+}
+
+/** A bearer token from the app at `base` (client credentials; the development bootstrap client by default). */
+export async function benchToken(base, clientId = 'bootstrap', clientSecret = 'dev-only-bootstrap-secret') {
+  const res = await fetch(`${base}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
+  });
+  if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${await res.text()}`);
+  return (await res.json()).access_token;
 }

@@ -3,15 +3,10 @@
 // slow loopback; throughput ratios are printed too. PostgreSQL is measured when it answers at
 // BENCH_DATABASE_URL (default: the local `test` database; a scratch database is created and dropped).
 import { join } from 'node:path';
-import { benchAppEnv, cpuRatio, load, scratchPostgres, startPinned, stop, table, tempDir } from './lib.js';
+import { benchToken, benchAppEnv, cpuRatio, load, scratchPostgres, startPinned, stop, table, tempDir } from './lib.js';
 
 async function seedAndMeasure(base, app, label, withProfile) {
-  const tokenRes = await fetch(`${base}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials&client_id=bootstrap&client_secret=dev-only-bootstrap-secret',
-  });
-  const { access_token: token } = await tokenRes.json();
+  const token = await benchToken(base);
   const headers = { authorization: `Bearer ${token}` };
   for (let i = 0; i < 200; i++) {
     await fetch(`${base}/api/v1/users`, {

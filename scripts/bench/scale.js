@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import pg from 'pg';
-import { benchAppEnv, load, scratchPostgres, startPinned, stop, tempDir } from './lib.js';
+import { benchToken, benchAppEnv, load, scratchPostgres, startPinned, stop, tempDir } from './lib.js';
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const CONNECTIONS = 10;
@@ -83,12 +83,7 @@ async function measureBackend(label, port, env, seeder) {
   const rows = [];
   const seed = await seeder();
   try {
-    const tokenRes = await fetch(`${base}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials&client_id=bootstrap&client_secret=dev-only-bootstrap-secret',
-    });
-    const { access_token: token } = await tokenRes.json();
+    const token = await benchToken(base);
     const headers = { authorization: `Bearer ${token}` };
     let have = 0;
     for (const size of SIZES) {

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVER_CORE, load, stop, tempDir } from './lib.js';
+import { SERVER_CORE, benchToken, load, stop, tempDir } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);
 const LOAD_S = Number(process.env.BENCH_STARTUP_LOAD_S ?? 60);
@@ -68,13 +68,8 @@ export async function run() {
     await new Promise((r) => setTimeout(r, 2000)); // let start-up garbage be collected
     idle = rssMb(child.pid);
     const base = `http://127.0.0.1:${port}`;
-    const body = 'grant_type=client_credentials&client_id=bench&client_secret=bench-only-bootstrap-secret-0123456789';
-    const tokenRes = await fetch(`${base}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body,
-    });
-    const headers = { authorization: `Bearer ${(await tokenRes.json()).access_token}` };
+    const token = await benchToken(base, 'bench', 'bench-only-bootstrap-secret-0123456789');
+    const headers = { authorization: `Bearer ${token}` };
     const created = await fetch(`${base}/api/v1/users`, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json' },

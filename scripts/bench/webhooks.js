@@ -22,8 +22,18 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
-import { CONNECTIONS, DURATION_S, SERVER_CORE, load, startPinned, stop, table, tempDir } from './lib.js';
+import {
+  benchToken,
+  scratchPostgres,
+  CONNECTIONS,
+  DURATION_S,
+  SERVER_CORE,
+  load,
+  startPinned,
+  stop,
+  table,
+  tempDir,
+} from './lib.js';
 import { slowEmailCase } from './webhook-slow-email.js';
 
 const SECRET_BYTES = Buffer.from('bench-webhook-secret-0123456789ab');
@@ -109,26 +119,6 @@ async function loadFixed(name, opts) {
   };
 }
 
-/** A scratch database next to BENCH_DATABASE_URL's, so the run leaves the given one untouched. */
-async function scratchPostgres(url) {
-  const name = `bench_webhooks_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const scratch = new URL(url);
-  scratch.pathname = `/${name}`;
-  return {
-    url: scratch.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 /** Runs a node script pinned to the server core and returns the JSON line it prints. */
 function runPinned(args, env) {
   return new Promise((resolve, reject) => {
@@ -180,7 +170,8 @@ export async function run() {
   const base = `http://127.0.0.1:${port}`;
   const dir = tempDir('bench-webhooks-');
   const given = process.env.BENCH_DATABASE_URL ?? '';
-  const postgres = given ? await scratchPostgres(given) : null;
+  const postgres = given ? await scratchPostgres('bench_webhooks', given) : null;
+  if (given && !postgres) throw new Error(`no PostgreSQL answers at BENCH_DATABASE_URL (${given})`);
   const database = postgres
     ? { DATABASE_URL: postgres.url }
     : { DATABASE_URL: '', SQLITE_PATH: join(dir, 'bench.sqlite') };
@@ -197,12 +188,7 @@ export async function run() {
       `${base}/health/ready`,
     );
     try {
-      const tokenRes = await fetch(`${base}/oauth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=client_credentials&client_id=bootstrap&client_secret=dev-only-bootstrap-secret',
-      });
-      const { access_token: token } = await tokenRes.json();
+      const token = await benchToken(base);
       for (let round = 1; round <= ROUNDS; round++) {
         const bare = await runPinned(['scripts/bench/webhook-bare-insert.js'], {
           ...database,
