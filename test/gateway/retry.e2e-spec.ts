@@ -152,19 +152,22 @@ describe('gateway retries against a real upstream', () => {
 
   it('one deadline spans every attempt and wait: 504 when it passes', async () => {
     upstream.handler = async (_req, res) => {
-      await delay(1000);
+      await delay(1500);
       json(res, 200, TOKYO);
     };
-    // Attempts time out at 60 ms and back off 30, 60 ms: the third attempt is cut by the 250 ms deadline.
+    // Attempts time out at 400 ms and back off ~10, ~20 ms: the third attempt starts near 830 ms and
+    // the 1,030 ms deadline cuts it. The deadline sits 200 ms from either edge (a late second attempt
+    // that leaves no room for a retry → 502; a third attempt that times out on its own → 502), so a
+    // timer running late on a loaded machine cannot change the answer.
     const gw = makeGateway([upstream.url], {
-      policy: { readTimeoutMs: 60, retryBaseDelayMs: 30, totalTimeoutMs: 250 },
+      policy: { readTimeoutMs: 400, retryBaseDelayMs: 10, totalTimeoutMs: 1030 },
     });
     const started = performance.now();
     const error = (await failure(() => gw.request({ method: 'GET', path: '/v1/geocode' }))) as UpstreamException;
     const elapsed = performance.now() - started;
     // 504 (the deadline), not 502 (read timeouts until the retries ran out); never before the deadline.
     expect(error.problem).toMatchObject({ status: 504, type: 'upstream-timeout', extensions: { integration: 'maps' } });
-    expect(elapsed).toBeGreaterThanOrEqual(245);
+    expect(elapsed).toBeGreaterThanOrEqual(1025);
     expect(upstream.count()).toBe(3);
   });
 
