@@ -1,7 +1,10 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner, type TableColumnOptions } from 'typeorm';
 import { idColumn, timestamps, types } from './helpers.js';
 
-/** The integrations module's tables: payments, email messages, SMS messages. */
+/**
+ * The payments module's table and the messages module's two: one migration from before they were split,
+ * kept here whole (databases that ran it have its name recorded), so neither module imports the other's.
+ */
 export class Integrations1733100000000 implements MigrationInterface {
   name = 'Integrations1733100000000';
 

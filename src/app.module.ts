@@ -19,7 +19,10 @@ import { WebhookIntakeModule } from './database/webhook-intake.js';
 import { AuthGuard } from './modules/auth/auth.guard.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { HealthModule } from './modules/health/health.module.js';
-import { IntegrationsModule } from './modules/integrations/integrations.module.js';
+import { GeocodeModule } from './modules/geocode/index.js';
+import { IntegrationsModule } from './modules/integrations/index.js';
+import { MessagesModule } from './modules/messages/index.js';
+import { PaymentsModule } from './modules/payments/index.js';
 import { UsersModule } from './modules/users/users.module.js';
 import { SandboxModule } from './modules/sandbox/sandbox.module.js';
 import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
@@ -73,6 +76,9 @@ export class AppModule {
         AuthModule,
         UsersModule,
         HealthModule,
+        PaymentsModule,
+        MessagesModule,
+        GeocodeModule,
         IntegrationsModule,
         WebhooksModule,
         ...(config.sandbox.enabled ? [SandboxModule] : []),

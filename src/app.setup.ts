@@ -26,7 +26,7 @@ import { MetricsService } from './common/observability/metrics.service.js';
 import { SlaWindow } from './common/observability/sla-window.js';
 import { loadConfig, processEnv, type AppConfig } from './config/app.config.js';
 import { scopeDescriptions } from './modules/auth/scopes.js';
-import { PACKAGE } from './modules/health/app-info.js';
+import { PACKAGE } from './common/observability/app-info.js';
 import { registerWebhookIntake } from './modules/webhooks/raw-body.js';
 import { documentWebhookReceiver } from './modules/webhooks/webhook-receiver.openapi.js';
 import { WebhookReceiverService } from './modules/webhooks/webhook-receiver.service.js';

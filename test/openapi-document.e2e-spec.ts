@@ -2,7 +2,7 @@
 // (through OpenApiContract) where the server produces them, and the facts the guide's lint requires.
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { connect, type AddressInfo } from 'node:net';
-import { PACKAGE } from '../src/modules/health/app-info.js';
+import { PACKAGE } from '../src/common/observability/app-info.js';
 import { bearer } from './helpers/http.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 import { OpenApiContract } from './support/openapi-contract.js';

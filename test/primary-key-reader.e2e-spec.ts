@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { PrimaryKeyReader } from '../src/database/primary-key-reader.js';
 import { ApiClient } from '../src/modules/auth/entities/api-client.entity.js';
-import { Payment } from '../src/modules/integrations/payments/entities/payment.entity.js';
+import { Payment } from '../src/modules/payments/index.js';
 import { User } from '../src/modules/users/entities/user.entity.js';
 import { WebhookEvent } from '../src/modules/webhooks/entities/webhook-event.entity.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';

@@ -11,14 +11,14 @@ import axios from 'axios';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../../dist/src/config/app.config.js';
-import { ProviderGeocode } from '../../dist/src/modules/integrations/clients/maps.client.js';
-import { ApiKeyAuth } from '../../dist/src/modules/integrations/gateway/auth-strategies.js';
-import { ServiceGateway } from '../../dist/src/modules/integrations/gateway/service-gateway.js';
+import { ProviderGeocode } from '../../dist/src/modules/geocode/maps.client.js';
 import {
+  ApiKeyAuth,
   breakerOptions,
   gatewayPolicy,
   retryBudget,
-} from '../../dist/src/modules/integrations/integration-gateways.js';
+  ServiceGateway,
+} from '../../dist/src/gateway/index.js';
 import { startPinned, stop } from './lib.js';
 
 const ROUNDS = Number(process.env.BENCH_GATEWAY_ROUNDS ?? 50);

@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { createApp } from '../../dist/src/app.setup.js';
 import { loadConfig, processEnv } from '../../dist/src/config/app.config.js';
-import { EmailMessagesService } from '../../dist/src/modules/integrations/messages/email-messages.service.js';
+import { EmailMessagesService } from '../../dist/src/modules/messages/index.js';
 import { WebhookHandler } from '../../dist/src/modules/webhooks/webhook-handler.decorator.js';
 
 class BenchEmailHandlers {

@@ -1,7 +1,7 @@
 import { ApiClient } from '../modules/auth/entities/api-client.entity.js';
-import { EmailMessage } from '../modules/integrations/messages/entities/email-message.entity.js';
-import { SmsMessage } from '../modules/integrations/messages/entities/sms-message.entity.js';
-import { Payment } from '../modules/integrations/payments/entities/payment.entity.js';
+import { EmailMessage } from '../modules/messages/entities/email-message.entity.js';
+import { SmsMessage } from '../modules/messages/entities/sms-message.entity.js';
+import { Payment } from '../modules/payments/entities/payment.entity.js';
 import { User } from '../modules/users/entities/user.entity.js';
 import { WebhookEvent } from '../modules/webhooks/entities/webhook-event.entity.js';
 

@@ -1,9 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import {
-  DEFAULT_INSTANCE_BREAKER,
-  DEFAULT_SERVICE_BREAKER,
-} from '../../src/modules/integrations/gateway/service-gateway.js';
-import { UpstreamException } from '../../src/modules/integrations/gateway/upstream-errors.js';
+import { DEFAULT_INSTANCE_BREAKER, DEFAULT_SERVICE_BREAKER } from '../../src/gateway/index.js';
+import { UpstreamException } from '../../src/gateway/upstream-errors.js';
 import { delay, json, startUpstream, type FakeUpstream, type SeenRequest } from './fake-upstream.js';
 import { LENIENT_BREAKERS, TOKYO, closeGateways, failure, makeGateway } from './fixtures.js';
 

@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { IsNumber, IsString } from 'class-validator';
-import { ServiceGateway, type ServiceGatewayOptions } from '../../src/modules/integrations/gateway/service-gateway.js';
+import { ServiceGateway, type ServiceGatewayOptions } from '../../src/gateway/index.js';
 
 /** The seed's schedule scaled down (base 30 ms), no jitter so gaps can be measured. */
 export const FAST_POLICY = {

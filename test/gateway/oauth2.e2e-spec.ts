@@ -1,9 +1,9 @@
 import axios from 'axios';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { OAuth2Server } from 'oauth2-mock-server';
-import { OAuth2ClientCredentialsAuth } from '../../src/modules/integrations/gateway/auth-strategies.js';
-import { OAuth2TokenProvider } from '../../src/modules/integrations/gateway/oauth2-token-provider.js';
-import { UpstreamException } from '../../src/modules/integrations/gateway/upstream-errors.js';
+import { OAuth2ClientCredentialsAuth } from '../../src/gateway/auth-strategies.js';
+import { OAuth2TokenProvider } from '../../src/gateway/oauth2-token-provider.js';
+import { UpstreamException } from '../../src/gateway/upstream-errors.js';
 import { delay, json, startUpstream, type FakeUpstream } from './fake-upstream.js';
 import { closeGateways, failure, makeGateway } from './fixtures.js';
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { UpstreamException } from '../../src/modules/integrations/gateway/upstream-errors.js';
+import { UpstreamException } from '../../src/gateway/upstream-errors.js';
 import { delay, json, startBlackhole, startUpstream, type FakeUpstream } from './fake-upstream.js';
 import { GeocodeDto, LENIENT_BREAKERS, TOKYO, closeGateways, failure, makeGateway } from './fixtures.js';
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { ServiceGateway } from '../../src/modules/integrations/gateway/service-gateway.js';
-import { UpstreamException } from '../../src/modules/integrations/gateway/upstream-errors.js';
-import { ApiKeyAuth } from '../../src/modules/integrations/gateway/auth-strategies.js';
+import type { ServiceGateway } from '../../src/gateway/index.js';
+import { UpstreamException } from '../../src/gateway/upstream-errors.js';
+import { ApiKeyAuth } from '../../src/gateway/auth-strategies.js';
 import { delay, gaps, json, MemoryLogger, startUpstream, type FakeUpstream } from './fake-upstream.js';
 import { GeocodeDto, TOKYO, closeGateways, failure, makeGateway } from './fixtures.js';
 

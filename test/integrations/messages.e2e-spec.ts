@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { EmailMessagesService } from '../../src/modules/integrations/messages/email-messages.service.js';
+import { EmailMessagesService } from '../../src/modules/messages/index.js';
 import { bearer, envelope, expectProblem, ISO_UTC, list } from '../helpers/http.js';
 import { call } from '../support/sandbox-http.js';
 import { requestsTo, startWithSandbox, type SandboxedApp } from '../support/integrations.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PaymentReconciler } from '../../src/modules/integrations/payments/payment-reconciler.js';
+import { PaymentReconciler } from '../../src/modules/payments/index.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { eventually } from '../support/webhook-deliveries.js';
 import { requestsTo, sandboxEnv, startWithSandbox, type SandboxedApp } from '../support/integrations.js';

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { PaymentsService } from '../../src/modules/integrations/payments/payments.service.js';
+import { PaymentsService } from '../../src/modules/payments/index.js';
 import { bearer, createUser, envelope, expectProblem, ISO_UTC, list, type UserBody } from '../helpers/http.js';
 import { startWithSandbox, type SandboxedApp } from '../support/integrations.js';
 

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { IntegrationsRegistry } from '../../src/modules/integrations/integrations.registry.js';
+import { IntegrationsRegistry } from '../../src/modules/integrations/index.js';
 import { json, startUpstream, type FakeUpstream, type SeenRequest } from '../gateway/fake-upstream.js';
 import { bearer, envelope, expectProblem } from '../helpers/http.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';

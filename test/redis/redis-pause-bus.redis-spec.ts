@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RedisPauseBus } from '../../src/modules/integrations/gateway/redis-pause-bus.js';
-import { UpstreamRateLimiter } from '../../src/modules/integrations/gateway/rate-limiter.js';
+import { RedisPauseBus } from '../../src/gateway/redis-pause-bus.js';
+import { UpstreamRateLimiter } from '../../src/gateway/rate-limiter.js';
 
 const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

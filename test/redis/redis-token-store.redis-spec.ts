@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { RedisTokenStore } from '../../src/modules/integrations/gateway/redis-token-store.js';
+import { RedisTokenStore } from '../../src/gateway/redis-token-store.js';
 
 const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -18,26 +18,7 @@ export const en = {
     'payload-too-large': { title: 'Payload too large', detail: 'The body exceeds {{limit}} bytes' },
     'unsupported-media-type': { title: 'Unsupported media type', detail: 'Accepted content types: {{types}}' },
     'too-many-requests': { title: 'Too many requests', detail: 'Rate limit exceeded; retry after {{retryAfter}} s' },
-    'upstream-error': { title: 'Upstream service failed', detail: 'The {{integration}} service failed: {{reason}}' },
     'service-unavailable': { title: 'Service unavailable' },
-    'circuit-open': {
-      title: 'Service unavailable',
-      detail: 'The {{integration}} service is failing; calls are suspended',
-    },
-    'upstream-timeout': { title: 'Upstream timeout', detail: 'The {{integration}} service did not answer in time' },
-    'integration-not-configured': {
-      title: 'Service unavailable',
-      detail: 'The {{integration}} service is not configured on this server',
-    },
-    'idempotency-key-reused': {
-      title: 'Idempotency key reused',
-      detail: 'This Idempotency-Key was already used with a different request body',
-    },
-    'unknown-reference': {
-      title: 'Unprocessable content',
-      detail: '{{resource}} {{id}} does not exist',
-    },
-    'address-not-found': { title: 'Not found', detail: 'The maps service knows no such address' },
     'internal-error': { title: 'Internal server error', detail: 'An unexpected error occurred; quote the request id' },
   },
   validation: {
@@ -83,26 +64,7 @@ export const ja: typeof en = {
       title: 'リクエストが多すぎます',
       detail: 'レート制限を超えました。{{retryAfter}} 秒後に再試行してください',
     },
-    'upstream-error': { title: '外部サービスエラー', detail: '{{integration}} サービスが失敗しました: {{reason}}' },
     'service-unavailable': { title: 'サービス利用不可' },
-    'circuit-open': {
-      title: 'サービス利用不可',
-      detail: '{{integration}} サービスで障害が続いているため呼び出しを停止しています',
-    },
-    'upstream-timeout': {
-      title: '外部サービスタイムアウト',
-      detail: '{{integration}} サービスが時間内に応答しませんでした',
-    },
-    'integration-not-configured': {
-      title: 'サービス利用不可',
-      detail: '{{integration}} サービスはこのサーバーで設定されていません',
-    },
-    'idempotency-key-reused': {
-      title: '冪等キーの再利用',
-      detail: 'この Idempotency-Key は別のリクエスト本文で使用済みです',
-    },
-    'unknown-reference': { title: '処理できない内容', detail: '{{resource}} {{id}} は存在しません' },
-    'address-not-found': { title: '見つかりません', detail: '地図サービスはこの住所を知りません' },
     'internal-error': {
       title: 'サーバー内部エラー',
       detail: '予期しないエラーが発生しました。リクエストIDをお知らせください',

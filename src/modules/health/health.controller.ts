@@ -18,9 +18,8 @@ import { SlaWindow } from '../../common/observability/sla-window.js';
 import { StatusRegistry } from '../../common/observability/status-registry.js';
 import { maskSecrets, type AppConfig } from '../../config/app.config.js';
 import { AllowMetricsToken, Auth } from '../auth/auth.decorator.js';
-import { IntegrationDto } from '../integrations/dto/integration.dto.js';
-import { INTEGRATION_NAMES } from '../integrations/integration-gateways.js';
-import { PACKAGE, STARTED_AT } from './app-info.js';
+import { PACKAGE, STARTED_AT } from '../../common/observability/app-info.js';
+import { IntegrationDto, INTEGRATION_NAMES, perIntegration } from '../integrations/index.js';
 import { DependencyChecks } from './dependency-checks.js';
 import { healthReport, STATUS_SCHEMA } from './health.openapi.js';
 
@@ -163,10 +162,9 @@ export class HealthController {
         integrations: {
           type: 'object',
           description: 'each external service, as GET /api/v1/integrations/{integrationName} shows it',
-          required: [...INTEGRATION_NAMES],
-          properties: Object.fromEntries(
-            INTEGRATION_NAMES.map((name) => [name, { $ref: getSchemaPath(IntegrationDto) }]),
-          ),
+          // Live views of the registered integrations: the document is built once every module has loaded.
+          required: INTEGRATION_NAMES as string[],
+          properties: perIntegration(() => ({ $ref: getSchemaPath(IntegrationDto) })),
         },
         webhooks: {
           type: 'object',

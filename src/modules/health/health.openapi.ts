@@ -1,6 +1,5 @@
 import type { SchemaObject } from '@nestjs/swagger';
-import { BREAKER_STATES, INTEGRATION_STATES } from '../integrations/dto/integration.dto.js';
-import { INTEGRATION_NAMES } from '../integrations/integration-gateways.js';
+import { BREAKER_STATES, INTEGRATION_NAMES, INTEGRATION_STATES, perIntegration } from '../integrations/index.js';
 
 /** One dependency in a terminus report (`database`, `redis`, a status contributor, the lifecycle). */
 const indicators: SchemaObject = {
@@ -117,8 +116,9 @@ export const STATUS_SCHEMA: SchemaObject = {
     integrations: {
       type: 'object',
       description: 'each external service: state, breaker, instances in rotation, token state (never the token)',
-      required: [...INTEGRATION_NAMES],
-      properties: Object.fromEntries(INTEGRATION_NAMES.map((name) => [name, integrationSummary])),
+      // Live views of the registered integrations: the document is built once every module has loaded.
+      required: INTEGRATION_NAMES as string[],
+      properties: perIntegration(() => integrationSummary),
     },
     webhooks: {
       type: 'object',

@@ -1,8 +1,12 @@
 import axios from 'axios';
 import { loadConfig } from '../../config/app.config.js';
-import { createKeepAliveAgents } from './gateway/keep-alive-agent.js';
-import { InMemoryTokenStore } from './gateway/oauth2-token-provider.js';
-import { breakerOptions, createGateways, gatewayPolicy, INTEGRATION_NAMES } from './integration-gateways.js';
+import { breakerOptions, createKeepAliveAgents, gatewayPolicy, InMemoryTokenStore } from '../../gateway/index.js';
+// The integrations the app declares: each feature module registers its own on import.
+import '../geocode/index.js';
+import '../messages/index.js';
+import '../payments/index.js';
+import { INTEGRATION_NAMES } from './integration-catalog.js';
+import { createGateways } from './integration-gateways.js';
 
 const base = { NODE_ENV: 'test', SANDBOX_ENABLED: 'false' };
 

@@ -3,9 +3,9 @@ import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Page, parseSort } from '../../common/http/list-query.js';
 import { Problems } from '../../common/http/problem.js';
 import { ApiEnvelope, ApiProblemResponses } from '../../common/http/rest.decorators.js';
-import { Auth } from '../auth/auth.decorator.js';
+import { Auth } from '../auth/index.js';
 import { IntegrationDto, IntegrationFieldsQuery, ListIntegrationsQuery } from './dto/integration.dto.js';
-import { isIntegrationName } from './integration-gateways.js';
+import { isIntegrationName } from './integration-catalog.js';
 import { IntegrationsRegistry } from './integrations.registry.js';
 
 @ApiTags('integrations')

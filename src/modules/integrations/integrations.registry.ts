@@ -12,16 +12,14 @@ import { ProblemException } from '../../common/http/problem.js';
 import { StatusRegistry } from '../../common/observability/status-registry.js';
 import type { AppConfig } from '../../config/app.config.js';
 import { IntegrationDto } from './dto/integration.dto.js';
-import type { KeepAliveAgents } from './gateway/keep-alive-agent.js';
-import type { RedisPauseBus } from './gateway/redis-pause-bus.js';
-import type { ServiceGateway } from './gateway/service-gateway.js';
-import { INTEGRATION_NAMES, type IntegrationName } from './integration-gateways.js';
+import type { KeepAliveAgents, RedisPauseBus, ServiceGateway } from '../../gateway/index.js';
+import { INTEGRATION_NAMES } from './integration-catalog.js';
 
 /** The gateways built from the configuration, and the sockets they share. */
 export const INTEGRATION_GATEWAYS = Symbol('INTEGRATION_GATEWAYS');
 
 export interface IntegrationGateways {
-  gateways: Map<IntegrationName, ServiceGateway>;
+  gateways: Map<string, ServiceGateway>;
   agents: KeepAliveAgents;
   /** With Redis: 429 pauses shared by every instance. */
   pauseBus?: RedisPauseBus;
@@ -48,7 +46,7 @@ export class IntegrationsRegistry
   ) {}
 
   /** The gateway of a service; 503 `integration-not-configured` when it has no instances. */
-  gateway(name: IntegrationName): ServiceGateway {
+  gateway(name: string): ServiceGateway {
     const gateway = this.built.gateways.get(name);
     if (!gateway) {
       throw new ProblemException({
@@ -61,7 +59,7 @@ export class IntegrationsRegistry
     return gateway;
   }
 
-  describe(name: IntegrationName): IntegrationDto {
+  describe(name: string): IntegrationDto {
     const gateway = this.built.gateways.get(name);
     return gateway ? IntegrationDto.from(name, gateway.snapshot()) : IntegrationDto.notConfigured(name);
   }

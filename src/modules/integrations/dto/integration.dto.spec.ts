@@ -1,4 +1,4 @@
-import type { IntegrationSnapshot } from '../gateway/service-gateway.js';
+import type { IntegrationSnapshot } from '../../../gateway/index.js';
 import { displayUrl, IntegrationDto } from './integration.dto.js';
 
 const instance = (url: string, healthy = true, circuit: 'closed' | 'open' = 'closed') => ({

@@ -1,10 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { FieldsParam, PageQueryDto, SortParam } from '../../../common/http/list-query.js';
-import type { BreakerStateName } from '../gateway/circuit-breaker.js';
-import type { InstanceSnapshot } from '../gateway/instance-pool.js';
-import type { TokenSnapshot } from '../gateway/oauth2-token-provider.js';
-import type { IntegrationSnapshot } from '../gateway/service-gateway.js';
-import { INTEGRATION_NAMES, type IntegrationName } from '../integration-gateways.js';
+import type { BreakerStateName, InstanceSnapshot, IntegrationSnapshot, TokenSnapshot } from '../../../gateway/index.js';
+import { INTEGRATION_NAMES } from '../integration-catalog.js';
 
 export const BREAKER_STATES: BreakerStateName[] = ['closed', 'open', 'half-open', 'isolated'];
 export const INTEGRATION_STATES = ['up', 'degraded', 'down', 'not-configured'] as const;
@@ -155,8 +152,9 @@ export class RetryBudgetStateDto {
 }
 
 export class IntegrationDto {
-  @ApiProperty({ enum: INTEGRATION_NAMES, example: 'payment' })
-  name!: IntegrationName;
+  // The live list (integration-catalog.ts), so `type` is given: it may still be empty when this file loads.
+  @ApiProperty({ enum: INTEGRATION_NAMES as string[], example: 'payment', type: 'string' })
+  name!: string;
 
   @ApiProperty({ description: 'instance URLs are configured' })
   configured!: boolean;
@@ -189,7 +187,7 @@ export class IntegrationDto {
   @ApiProperty({ type: RetryBudgetStateDto, nullable: true })
   retryBudget!: RetryBudgetStateDto | null;
 
-  static notConfigured(name: IntegrationName): IntegrationDto {
+  static notConfigured(name: string): IntegrationDto {
     return {
       name,
       configured: false,
@@ -204,7 +202,7 @@ export class IntegrationDto {
     };
   }
 
-  static from(name: IntegrationName, s: IntegrationSnapshot): IntegrationDto {
+  static from(name: string, s: IntegrationSnapshot): IntegrationDto {
     const instances = s.instances.map((i) => InstanceStateDto.from(i));
     const healthyInstances = s.instances.filter(
       (i) => i.healthy && i.circuit !== 'open' && i.circuit !== 'isolated',

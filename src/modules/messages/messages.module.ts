@@ -1,0 +1,21 @@
+import { FeatureModule } from '../../common/resource/module-manifest.js';
+import { IntegrationsModule } from '../integrations/index.js';
+import { EmailMessagesController } from './email-messages.controller.js';
+import { EmailMessagesService } from './email-messages.service.js';
+import { EmailMessage } from './entities/email-message.entity.js';
+import { SmsMessage } from './entities/sms-message.entity.js';
+import { EmailClient, SmsClient } from './message.clients.js';
+import { SmsMessagesController } from './sms-messages.controller.js';
+import { SmsMessagesService } from './sms-messages.service.js';
+
+/** `/api/v1/email-messages` and `/api/v1/sms-messages` through the email and SMS services (message.integrations.ts). */
+@FeatureModule({
+  // Its tables came with the payments table in one migration from before the split (migrations/); its scope
+  // predates the manifests (auth/scopes.ts).
+  manifest: { entities: [EmailMessage, SmsMessage] },
+  imports: [IntegrationsModule],
+  controllers: [EmailMessagesController, SmsMessagesController],
+  providers: [EmailClient, SmsClient, EmailMessagesService, SmsMessagesService],
+  exports: [EmailMessagesService, SmsMessagesService],
+})
+export class MessagesModule {}
