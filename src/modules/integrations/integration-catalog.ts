@@ -58,7 +58,10 @@ const records: { record: Record<string, unknown>; valueFor: (name: string) => un
 export function defineIntegration<S extends ExternalServiceConfig>(
   definition: IntegrationDefinition<S>,
 ): IntegrationDefinition<S> {
-  if (registered.some((r) => r.name === definition.name)) return definition;
+  // Two folders claiming one name would share a gateway and a metric label: refuse it where it happens.
+  if (registered.some((r) => r.name === definition.name)) {
+    throw new Error(`integration ${definition.name} is declared twice`);
+  }
   const isConfigured = definition.isConfigured ?? ((s: S) => s.urls.length > 0);
   registered.push({
     name: definition.name,
