@@ -17,7 +17,7 @@ import { MetricsService } from '../../common/observability/metrics.service.js';
 import { SlaWindow } from '../../common/observability/sla-window.js';
 import { StatusRegistry } from '../../common/observability/status-registry.js';
 import { maskSecrets, type AppConfig } from '../../config/app.config.js';
-import { AllowMetricsToken, Auth } from '../auth/auth.decorator.js';
+import { AllowMetricsToken, Auth } from '../auth/index.js';
 import { IntegrationDto } from '../integrations/dto/integration.dto.js';
 import { INTEGRATION_NAMES } from '../integrations/integration-gateways.js';
 import { PACKAGE, STARTED_AT } from './app-info.js';

@@ -1,0 +1,3 @@
+// The health module's public surface: what the composition root and other modules may use.
+export { HealthModule } from './health.module.js';
+export { PACKAGE } from './app-info.js';
