@@ -16,13 +16,12 @@ import { dataSourceOptions, runMigrations } from './database/database.options.js
 import { sharedCacheStore } from './database/redis-cache.js';
 import { REDIS, RedisModule } from './database/redis.module.js';
 import { WebhookIntakeModule } from './database/webhook-intake.js';
-import { AuthGuard } from './modules/auth/auth.guard.js';
-import { AuthModule } from './modules/auth/auth.module.js';
-import { HealthModule } from './modules/health/health.module.js';
+import { AuthGuard, AuthModule } from './modules/auth/index.js';
+import { HealthModule } from './modules/health/index.js';
 import { IntegrationsModule } from './modules/integrations/integrations.module.js';
-import { UsersModule } from './modules/users/users.module.js';
-import { SandboxModule } from './modules/sandbox/sandbox.module.js';
-import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
+import { UsersModule } from './modules/users/index.js';
+import { SandboxModule } from './modules/sandbox/index.js';
+import { WebhooksModule } from './modules/webhooks/index.js';
 import { featureModules } from './common/resource/module-manifest.js';
 
 // Feature modules register themselves (FeatureModule): one import line each.

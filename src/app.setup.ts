@@ -25,11 +25,11 @@ import { Lifecycle } from './common/observability/lifecycle.js';
 import { MetricsService } from './common/observability/metrics.service.js';
 import { SlaWindow } from './common/observability/sla-window.js';
 import { loadConfig, processEnv, type AppConfig } from './config/app.config.js';
-import { scopeDescriptions } from './modules/auth/scopes.js';
-import { PACKAGE } from './modules/health/app-info.js';
-import { registerWebhookIntake } from './modules/webhooks/raw-body.js';
-import { documentWebhookReceiver } from './modules/webhooks/webhook-receiver.openapi.js';
-import { WebhookReceiverService } from './modules/webhooks/webhook-receiver.service.js';
+import { scopeDescriptions } from './modules/auth/index.js';
+import { PACKAGE } from './modules/health/index.js';
+import { registerWebhookIntake } from './modules/webhooks/receiving/webhook-intake.js';
+import { documentWebhookReceiver } from './modules/webhooks/receiving/webhook-receiver.openapi.js';
+import { WebhookReceiverService } from './modules/webhooks/receiving/webhook-receiver.service.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

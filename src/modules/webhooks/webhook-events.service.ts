@@ -6,8 +6,8 @@ import { Problems } from '../../common/http/problem.js';
 import { WebhookEventDetailDto, WebhookEventDto } from './dto/webhook-event.dto.js';
 import type { ListWebhookEventsQuery } from './dto/list-webhook-events.query.js';
 import { WebhookEvent } from './entities/webhook-event.entity.js';
-import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
-import { WebhookInbox } from './webhook-inbox.service.js';
+import { WEBHOOK_QUEUE, type WebhookQueue } from './dispatch/webhook-queue.js';
+import { WebhookInbox } from './inbox/webhook-inbox.service.js';
 
 const SORT_COLUMNS: Record<string, keyof WebhookEvent> = {
   receivedAt: 'receivedAt',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, type EntityManager } from 'typeorm';
-import type { OutcomeWriter } from '../../webhooks/webhook-handler.decorator.js';
+import type { OutcomeWriter } from '../../webhooks/index.js';
 import type { Page } from '../../../common/http/list-query.js';
 import { EmailClient } from '../clients/message.clients.js';
 import { EmailMessageDto, type ListEmailMessagesQuery } from './dto/message.dto.js';

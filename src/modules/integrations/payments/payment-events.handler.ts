@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '../../../config/app.config.js';
 import { UsersService } from '../../users/users.service.js';
-import { INTERNAL_SOURCE, WebhookHandler, type InboxEvent } from '../../webhooks/webhook-handler.decorator.js';
+import { INTERNAL_SOURCE, WebhookHandler, type InboxEvent } from '../../webhooks/index.js';
 import { EmailMessagesService } from '../messages/email-messages.service.js';
 import { PaymentsService } from './payments.service.js';
 

@@ -12,7 +12,7 @@ import { IsNull, LessThan, LessThanOrEqual, Not, Or, Repository } from 'typeorm'
 import { MetricsService } from '../../../common/observability/metrics.service.js';
 import { StatusRegistry } from '../../../common/observability/status-registry.js';
 import type { AppConfig } from '../../../config/app.config.js';
-import { WebhookSubmitter } from '../../webhooks/webhook-submitter.js';
+import { WebhookSubmitter } from '../../webhooks/index.js';
 import { PaymentClient } from '../clients/payment.client.js';
 import { Payment } from './entities/payment.entity.js';
 

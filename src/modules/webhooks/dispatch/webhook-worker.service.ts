@@ -8,21 +8,21 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { AppConfig } from '../../config/app.config.js';
-import { newEventId } from './event-id.js';
-import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
+import type { AppConfig } from '../../../config/app.config.js';
+import { newEventId } from '../inbox/event-id.js';
+import { WEBHOOK_QUEUE, type WebhookQueue } from './webhook-queue.js';
 import type { EntityManager } from 'typeorm';
 import {
   INTERNAL_SOURCE,
   type AfterCommitEffect,
   type InboxEvent,
   type OutcomeWriter,
-} from './webhook-handler.decorator.js';
-import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
-import { toInboxEvent } from './inbox-event.js';
-import { WebhookInbox, type ClaimedEvent, type DueEvent } from './webhook-inbox.service.js';
+} from '../handlers/webhook-handler.decorator.js';
+import { WebhookHandlerRegistry } from '../handlers/webhook-handler.registry.js';
+import { toInboxEvent } from '../inbox/inbox-event.js';
+import { WebhookInbox, type ClaimedEvent, type DueEvent } from '../inbox/webhook-inbox.service.js';
 import { LeaseLostError, WebhookLeases } from './webhook-leases.js';
-import { WebhookMetrics } from './webhook-metrics.js';
+import { WebhookMetrics } from '../webhook-metrics.js';
 
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
 const SWEEP_BATCH = 500;

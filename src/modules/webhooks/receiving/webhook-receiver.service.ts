@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyReply } from 'fastify';
-import { sendProblem } from '../../common/http/problem.filter.js';
-import type { AppConfig, WebhookSourceConfig } from '../../config/app.config.js';
-import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
-import type { IntakeRejectReason, WebhookDelivery, WebhookRequest } from './raw-body.js';
+import { sendProblem } from '../../../common/http/problem.filter.js';
+import type { AppConfig, WebhookSourceConfig } from '../../../config/app.config.js';
+import { WEBHOOK_QUEUE, type WebhookQueue } from '../dispatch/webhook-queue.js';
+import type { IntakeRejectReason, WebhookDelivery, WebhookRequest } from './webhook-intake.js';
 import { createVerifier, type WebhookVerifier } from './verifiers/index.js';
-import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
-import { WebhookInbox } from './webhook-inbox.service.js';
-import { UNKNOWN_SOURCE_LABEL, WebhookMetrics } from './webhook-metrics.js';
+import { WebhookHandlerRegistry } from '../handlers/webhook-handler.registry.js';
+import { WebhookInbox } from '../inbox/webhook-inbox.service.js';
+import { UNKNOWN_SOURCE_LABEL, WebhookMetrics } from '../webhook-metrics.js';
 
 /**
  * Delivery headers stored with the event: the ids, timestamps and event names the schemes define, and

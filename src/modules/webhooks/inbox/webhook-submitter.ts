@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
-import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
+import { WEBHOOK_QUEUE, type WebhookQueue } from '../dispatch/webhook-queue.js';
+import { WebhookHandlerRegistry } from '../handlers/webhook-handler.registry.js';
 import { WebhookInbox } from './webhook-inbox.service.js';
 
 export interface SubmittedEvent {

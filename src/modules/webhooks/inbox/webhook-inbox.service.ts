@@ -2,9 +2,9 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { newEventId } from './event-id.js';
-import { WEBHOOK_INTAKE } from '../../database/webhook-intake.js';
-import { SerialLock } from './serial-lock.js';
-import { isUniqueViolation } from '../../common/resource/unique-violation.js';
+import { WEBHOOK_INTAKE } from '../../../database/webhook-intake.js';
+import { SerialLock } from '../../../database/serial-lock.js';
+import { isUniqueViolation } from '../../../common/resource/unique-violation.js';
 
 export interface NewInboxEvent {
   /** `ignored` when no handler exists for the type: stored finished, never dispatched. */
