@@ -6,6 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { Redis } from 'ioredis';
 import { RATE_LIMIT_OPTIONS, RateLimitGuard } from './common/http/rate-limit.guard.js';
+import { RawBodyRoutesModule } from './common/http/raw-body-routes.js';
 import { RestGuard } from './common/http/rest-response.js';
 import { CacheMetrics } from './common/observability/cache-metrics.js';
 import { createRootLogger, wantsPrettyLogs } from './common/observability/logger.js';
@@ -50,6 +51,7 @@ export class AppModule {
           forRoutes: [],
         }),
         ObservabilityModule,
+        RawBodyRoutesModule,
         RedisModule,
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions(config.database),

@@ -13,6 +13,7 @@ import { AppModule, type AppExtras } from './app.module.js';
 import { MERGE_PATCH_TYPE } from './common/http/negotiation.js';
 import { clientErrorHandler, hostHeaderProblem, refuseConnect } from './common/http/client-error.js';
 import { completeOpenApi } from './common/http/openapi.js';
+import { RawBodyRoutes } from './common/http/raw-body-routes.js';
 import { INPUT_LIMITS, inputLimits } from './common/http/input-limits.js';
 import { originForm } from './common/http/route-scope.js';
 import { serverTimeouts } from './common/http/server-timeouts.js';
@@ -27,9 +28,6 @@ import { SlaWindow } from './common/observability/sla-window.js';
 import { loadConfig, processEnv, type AppConfig } from './config/app.config.js';
 import { scopeDescriptions } from './modules/auth/index.js';
 import { PACKAGE } from './modules/health/index.js';
-import { registerWebhookIntake } from './modules/webhooks/receiving/webhook-intake.js';
-import { documentWebhookReceiver } from './modules/webhooks/receiving/webhook-receiver.openapi.js';
-import { WebhookReceiverService } from './modules/webhooks/receiving/webhook-receiver.service.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -92,7 +90,7 @@ export const CLIENT_READABLE_HEADERS = [
 
 const OPS_ROUTES = ['health', 'health/live', 'health/ready', 'version', 'metrics', 'status', 'debug', 'oauth/token'];
 
-export function buildOpenApi(app: NestFastifyApplication, appConfig: AppConfig): OpenAPIObject {
+export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Nest Integration Gateway')
     .setDescription(
@@ -135,7 +133,8 @@ export function buildOpenApi(app: NestFastifyApplication, appConfig: AppConfig):
   // Zalando guide §215/§219: a stable id of this API (never changes) and who may call it.
   Object.assign(config.info, { 'x-api-id': API_ID, 'x-audience': 'external-partner' });
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (_c, method) => method });
-  return completeOpenApi(documentWebhookReceiver(document, appConfig.webhooks.maxBytes));
+  const rawBodyRoutes = app.get(RawBodyRoutes);
+  return completeOpenApi(rawBodyRoutes.document(document), { unguarded: rawBodyRoutes.paths });
 }
 
 /** `OPTIONS /api/v1/<collection>`: the methods and parameters of that path, from the OpenAPI document. */
@@ -234,16 +233,9 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   // No root error handler here: NestJS's init installs its own, which hands every error (Fastify's
   // 400/413/415 included) to ProblemDetailsFilter; setting one first only drew Fastify's FSTWRN004.
 
-  // Webhook receivers: raw bodies in their own Fastify context, after the hooks above (request id,
-  // security headers, access log, metrics) so they apply there too; authenticated by signature.
-  const receiver = app.get(WebhookReceiverService);
-  registerWebhookIntake(fastify, {
-    sources: config.webhooks.sources,
-    maxBytes: config.webhooks.maxBytes,
-    handle: (delivery, request, reply) => receiver.receive(delivery, request, reply),
-    onReject: (reason, source) => receiver.rejected(reason, source),
-    logger: new NestLogger('Webhooks'),
-  });
+  // Modules' raw-body routes (webhook receivers) in their own Fastify contexts, after the hooks above
+  // (request id, security headers, access log, metrics) so they apply there too.
+  app.get(RawBodyRoutes).mount(fastify);
 
   await app.register(compress, { encodings: ['br', 'gzip'], threshold: 1024 });
   fastify.addContentTypeParser(MERGE_PATCH_TYPE, { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'));
@@ -275,7 +267,7 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   app.useGlobalFilters(new ProblemDetailsFilter());
   fastify.addHook('preSerialization', renderRestResponse);
 
-  const document = buildOpenApi(app, config);
+  const document = buildOpenApi(app);
   const documented = routeTable(document);
   fastify.decorate('documentedPath', documented);
   fastify.addHook('onRequest', optionsHandler(documented));

@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { ConfigValidationError, loadConfig, processEnv } from '../../config/app.config.js';
 import { dataSourceOptions, runMigrations } from '../../database/database.options.js';
 import { ClientRegistrationError, registerClient } from './api-clients.js';
+// Registers the module's entity (its manifest) with the data source options.
+import './auth.module.js';
 
 const args = process.argv.slice(2);
 const rotate = args.includes('--rotate');
