@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { dispatchOrLeaveToSweeper } from '../dispatch/dispatch.js';
 import { WEBHOOK_QUEUE, type WebhookQueue } from '../dispatch/webhook-queue.js';
 import { WebhookHandlerRegistry } from '../handlers/webhook-handler.registry.js';
 import { WebhookInbox } from './webhook-inbox.service.js';
@@ -39,9 +40,7 @@ export class WebhookSubmitter {
       headers: event.headers ?? {},
     });
     if (handled && !stored.duplicate) {
-      await this.queue
-        .enqueue(stored.eventId)
-        .catch((e: Error) => this.logger.warn(`event ${stored.eventId} not queued (${e.message}); the sweeper will`));
+      await dispatchOrLeaveToSweeper(this.queue, this.logger, `event ${stored.eventId}`, stored.eventId);
     }
     return stored;
   }

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { FastifyReply } from 'fastify';
 import { sendProblem } from '../../../common/http/problem.filter.js';
 import type { AppConfig, WebhookSourceConfig } from '../../../config/app.config.js';
+import { dispatchOrLeaveToSweeper } from '../dispatch/dispatch.js';
 import { WEBHOOK_QUEUE, type WebhookQueue } from '../dispatch/webhook-queue.js';
 import type { IntakeRejectReason, WebhookDelivery, WebhookRequest } from './webhook-intake.js';
 import { createVerifier, type WebhookVerifier } from './verifiers/index.js';
@@ -136,11 +137,7 @@ export class WebhookReceiverService {
       .send(JSON.stringify({ status: 'success', data: stored, metadata }));
     if (handled && !stored.duplicate) {
       // After the commit and the answer; a lost dispatch is found again by the sweeper.
-      this.queue
-        .enqueue(stored.eventId)
-        .catch((error: Error) =>
-          this.logger.warn(`webhook event ${stored.eventId} not queued (${error.message}); the sweeper will`),
-        );
+      void dispatchOrLeaveToSweeper(this.queue, this.logger, `webhook event ${stored.eventId}`, stored.eventId);
     }
   }
 }
