@@ -3,8 +3,8 @@
 // internals and may build a neighbour's piece directly. test/ and scripts/ are not cruised (e2e
 // suites and tools reach into whatever they exercise); they still obey TypeScript and ESLint.
 const SPEC = '\\.spec\\.ts$';
-// The composition root: bootstrap, the root module and the app factory.
-const ROOT = '^src/(main|app\\.module|app\\.setup)\\.ts$';
+// The composition root: bootstrap, the root module, the app factory and the document it serves.
+const ROOT = '^src/(main|app\\.module|app\\.setup|app\\.openapi)\\.ts$';
 const LIBRARIES = '^src/(common|database|config|gateway)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

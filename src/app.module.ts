@@ -7,7 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Redis } from 'ioredis';
 import { RATE_LIMIT_OPTIONS, RateLimitGuard } from './common/http/rate-limit.guard.js';
 import { RawBodyRoutesModule } from './common/http/raw-body-routes.js';
-import { RestGuard } from './common/http/rest-response.js';
+import { RestGuard } from './common/http/rest.guard.js';
 import { CacheMetrics } from './common/observability/cache-metrics.js';
 import { createRootLogger, wantsPrettyLogs } from './common/observability/logger.js';
 import { ObservabilityModule } from './common/observability/observability.module.js';
