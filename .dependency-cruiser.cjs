@@ -2,6 +2,10 @@
 // Specs (`*.spec.ts`) are exempt from the module-boundary rules: a unit spec tests its module's
 // internals and may build a neighbour's piece directly. test/ and scripts/ are not cruised (e2e
 // suites and tools reach into whatever they exercise); they still obey TypeScript and ESLint.
+// `npm run lint` ignores the violations listed in .dependency-cruiser-known-violations.json (all of them
+// the integrations module's, which is being split into gateway/ and its own modules); fix one, then
+// regenerate the list with `npx depcruise-baseline src migrations --config .dependency-cruiser.cjs
+// --output-to .dependency-cruiser-known-violations.json`, and delete the file (and --ignore-known) when empty.
 const SPEC = '\\.spec\\.ts$';
 // The composition root: bootstrap, the root module, the app factory and the document it serves.
 const ROOT = '^src/(main|app\\.module|app\\.setup|app\\.openapi)\\.ts$';
@@ -30,7 +34,7 @@ module.exports = {
     },
     {
       name: 'root-through-module-index',
-      comment: "The composition root imports a module through its index.ts, like any other module.",
+      comment: 'The composition root imports a module through its index.ts, like any other module.',
       severity: 'error',
       from: { path: ROOT },
       to: { path: '^src/modules/[^/]+/', pathNot: '^src/modules/[^/]+/index\\.ts$' },
