@@ -6,7 +6,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { Redis } from 'ioredis';
 import { RATE_LIMIT_OPTIONS, RateLimitGuard } from './common/http/rate-limit.guard.js';
-import { RestGuard } from './common/http/rest-response.js';
+import { RawBodyRoutesModule } from './common/http/raw-body-routes.js';
+import { RestGuard } from './common/http/rest.guard.js';
 import { CacheMetrics } from './common/observability/cache-metrics.js';
 import { createRootLogger, wantsPrettyLogs } from './common/observability/logger.js';
 import { ObservabilityModule } from './common/observability/observability.module.js';
@@ -16,16 +17,15 @@ import { dataSourceOptions, runMigrations } from './database/database.options.js
 import { sharedCacheStore } from './database/redis-cache.js';
 import { REDIS, RedisModule } from './database/redis.module.js';
 import { WebhookIntakeModule } from './database/webhook-intake.js';
-import { AuthGuard } from './modules/auth/auth.guard.js';
-import { AuthModule } from './modules/auth/auth.module.js';
-import { HealthModule } from './modules/health/health.module.js';
+import { AuthGuard, AuthModule } from './modules/auth/index.js';
+import { HealthModule } from './modules/health/index.js';
 import { GeocodeModule } from './modules/geocode/index.js';
 import { IntegrationsModule } from './modules/integrations/index.js';
 import { MessagesModule } from './modules/messages/index.js';
 import { PaymentsModule } from './modules/payments/index.js';
-import { UsersModule } from './modules/users/users.module.js';
-import { SandboxModule } from './modules/sandbox/sandbox.module.js';
-import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
+import { UsersModule } from './modules/users/index.js';
+import { SandboxModule } from './modules/sandbox/index.js';
+import { WebhooksModule } from './modules/webhooks/index.js';
 import { featureModules } from './common/resource/module-manifest.js';
 
 // Feature modules register themselves (FeatureModule): one import line each.
@@ -54,6 +54,7 @@ export class AppModule {
           forRoutes: [],
         }),
         ObservabilityModule,
+        RawBodyRoutesModule,
         RedisModule,
         TypeOrmModule.forRootAsync({
           useFactory: () => dataSourceOptions(config.database),

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { WebhookHandler, type InboxEvent } from '../src/modules/webhooks/webhook-handler.decorator.js';
-import { WebhookInbox } from '../src/modules/webhooks/webhook-inbox.service.js';
-import { WebhookWorker } from '../src/modules/webhooks/webhook-worker.service.js';
+import { WebhookHandler, type InboxEvent } from '../src/modules/webhooks/handlers/webhook-handler.decorator.js';
+import { WebhookInbox } from '../src/modules/webhooks/inbox/webhook-inbox.service.js';
+import { WebhookWorker } from '../src/modules/webhooks/dispatch/webhook-worker.service.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 import { eventually, STANDARD_SECRET, standardDelivery } from './support/webhook-deliveries.js';
 

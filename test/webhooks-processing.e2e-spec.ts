@@ -2,8 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { WEBHOOK_INTAKE } from '../src/database/webhook-intake.js';
-import { WebhookHandler, type InboxEvent } from '../src/modules/webhooks/webhook-handler.decorator.js';
-import { WebhookInbox } from '../src/modules/webhooks/webhook-inbox.service.js';
+import { WebhookHandler, type InboxEvent } from '../src/modules/webhooks/handlers/webhook-handler.decorator.js';
+import { WebhookInbox } from '../src/modules/webhooks/inbox/webhook-inbox.service.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 import { eventually, sleep, STANDARD_SECRET, standardDelivery, type Delivery } from './support/webhook-deliveries.js';
 

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { WebhookHandler, type InboxEvent } from '../src/modules/webhooks/webhook-handler.decorator.js';
+import { WebhookHandler, type InboxEvent } from '../src/modules/webhooks/handlers/webhook-handler.decorator.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 import {
   eventually,

@@ -116,7 +116,7 @@ export function controllerFile(n: Names): string {
   return `import { Controller } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { resourceController } from '../../common/resource/resource.controller.js';
-import { Auth } from '../auth/auth.decorator.js';
+import { Auth } from '../auth/index.js';
 import { ${n.Plural}Service } from './${n.plural}.service.js';
 import { ${n.plural}Resource } from './${n.plural}.resource.js';
 import './${n.plural}.scopes.js';

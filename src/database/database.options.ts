@@ -6,7 +6,6 @@ import type { AppConfig } from '../config/app.config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { DatabaseWaitLog, timedPg } from './database-wait-log.js';
 import { registeredEntities, registeredMigrations } from '../common/resource/module-manifest.js';
-import { ENTITIES } from './entities.js';
 
 // PostgreSQL `timestamp` columns hold UTC: parse them as UTC and send Dates as UTC, whatever TZ the host has.
 pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (value: string) => new Date(`${value.replace(' ', 'T')}Z`));
@@ -26,7 +25,7 @@ export function dataSourceOptions(
   const log = new DatabaseWaitLog(pool.name);
   const common = {
     // Feature modules declare their own (module-manifest.ts); TypeORM orders migrations by their timestamp.
-    entities: [...new Set([...ENTITIES, ...registeredEntities()])],
+    entities: [...new Set(registeredEntities())],
     migrations: [...new Set([...MIGRATIONS, ...registeredMigrations()])],
     migrationsRun: false,
     migrationsTransactionMode: 'each' as const,

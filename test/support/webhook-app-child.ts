@@ -9,7 +9,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { createApp } from '../../src/app.setup.js';
 import { loadConfig } from '../../src/config/app.config.js';
-import { WebhookHandler, type InboxEvent } from '../../src/modules/webhooks/webhook-handler.decorator.js';
+import { WebhookHandler, type InboxEvent } from '../../src/modules/webhooks/handlers/webhook-handler.decorator.js';
 
 const marker = process.env.MARKER_FILE!;
 const block = process.env.CHILD_BLOCK === '1';

@@ -8,7 +8,7 @@ export const MAX_LIMIT = 100;
 /** The largest `offset` (a 32-bit signed integer): beyond it the databases refuse the OFFSET clause. */
 export const MAX_OFFSET = 2_147_483_647;
 
-/** One page of a collection: the envelope interceptor turns it into `data`, `total` and paging metadata. */
+/** One page of a collection: renderRestResponse turns it into `data`, `total` and paging metadata. */
 export class Page<T> {
   constructor(
     readonly items: T[],

@@ -3,8 +3,8 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 type Json = Record<string, unknown>;
 
 const INT32_MAX = 2147483647;
-// Webhook receivers are exempt from the rate limit (they are a raw route outside the guard).
-const RATE_LIMITED = /^\/(oauth\/|api\/(?!v1\/webhooks\/))/;
+// Where the rate-limit guard runs (RateLimitGuard), on routes Nest serves.
+const RATE_LIMITED = /^\/(oauth\/|api\/)/;
 
 function walk(node: unknown, visit: (schema: Json) => void): void {
   if (Array.isArray(node)) {
@@ -106,7 +106,12 @@ function projectable(document: OpenAPIObject, operation: Json, responses: Record
  * not repeat them: rate-limit headers where the limiter runs, the CORS header, integer formats and
  * date-time string bounds. Everything added here is true of the running server.
  */
-export function completeOpenApi(document: OpenAPIObject): OpenAPIObject {
+export function completeOpenApi(
+  document: OpenAPIObject,
+  options: { unguarded?: readonly string[] } = {},
+): OpenAPIObject {
+  // Routes served outside Nest's router (raw-body routes): no guard, so no rate limit, runs there.
+  const unguarded = new Set(options.unguarded ?? []);
   for (const [path, item] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(item as Json)) {
       const responses = (operation as { responses?: Record<string, Json> }).responses;
@@ -141,7 +146,7 @@ export function completeOpenApi(document: OpenAPIObject): OpenAPIObject {
             schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32_MAX },
           };
         }
-        if (RATE_LIMITED.test(path) && /^[24]/.test(status)) {
+        if (RATE_LIMITED.test(path) && !unguarded.has(path) && /^[24]/.test(status)) {
           headers['RateLimit-Limit'] ??= {
             description: 'requests allowed per client per minute',
             schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32_MAX },

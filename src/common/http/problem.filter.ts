@@ -3,9 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimitedLog } from '../observability/rate-limited-log.js';
 import { databaseProblem, isDatabaseProblem, withIdempotencyHint } from './database-problem.js';
 import { translate, pickLanguage } from './i18n.js';
-import { matchedRoute } from './route-scope.js';
 import { uniqueViolationField } from '../resource/unique-violation.js';
 import { quote } from './text-field.js';
+import { ReportException } from './report.exception.js';
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE, ProblemException, type FieldError, type ProblemInit } from './problem.js';
 import { clipDetail } from './problem.js';
 
@@ -196,19 +196,9 @@ export function handleError(
     logger.error({ err: error, requestId: request.id }, `request ${String(request.id)} failed with ${problem.status}`);
   }
   if (reply.sent) return;
-  if (isHealthReport(error, request)) {
-    reply
-      .code(503)
-      .type('application/json')
-      .send(JSON.stringify((error as HttpException).getResponse()));
+  if (error instanceof ReportException) {
+    reply.code(error.getStatus()).type('application/json').send(JSON.stringify(error.report));
     return;
   }
   sendProblem(reply, request, problem);
-}
-
-/** /health answers the terminus report itself (503 with each dependency), not a problem body. */
-function isHealthReport(error: unknown, request: FastifyRequest): boolean {
-  return (
-    error instanceof HttpException && error.getStatus() === 503 && matchedRoute(request)?.startsWith('/health') === true
-  );
 }

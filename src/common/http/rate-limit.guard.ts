@@ -16,8 +16,8 @@ export interface RateLimitOptions {
 }
 
 /**
- * Requests per client per minute on `/api/*` and `/oauth/token` routes (webhook receivers are a raw
- * Fastify route, outside every Nest guard, so exempt),
+ * Requests per client per minute on `/api/*` and `/oauth/token` routes (a raw-body route, see RawBodyRoutes,
+ * is served outside every Nest guard, so exempt),
  * keyed by token subject, else client IP; counters in Redis when configured so every instance
  * shares them. Runs after the auth guard so the subject is known. Built on rate-limiter-flexible:
  * @nestjs/throttler 6 is CommonJS requiring the ESM-only @nestjs/common 12, which Jest cannot load.

@@ -16,8 +16,8 @@ export interface RestRouteOptions {
 }
 
 /**
- * Documents the success envelope of a route (`allOf` with `getSchemaPath`, so the OpenAPI
- * document matches the bodies the interceptor writes) and marks list routes for the interceptor.
+ * Documents the success envelope of a route (`allOf` with `getSchemaPath`, so the OpenAPI document
+ * matches the bodies renderRestResponse writes) and marks list routes for RestGuard and renderRestResponse.
  */
 export function ApiEnvelope(model: Type<unknown>, options: RestRouteOptions = {}): MethodDecorator {
   const status = options.status ?? 200;

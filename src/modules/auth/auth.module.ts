@@ -1,5 +1,5 @@
-import { Global, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Global } from '@nestjs/common';
+import { FeatureModule } from '../../common/resource/module-manifest.js';
 import { AuthGuard } from './auth.guard.js';
 import { ClientsService } from './clients.service.js';
 import { ApiClient } from './entities/api-client.entity.js';
@@ -7,8 +7,9 @@ import { TokenController } from './token.controller.js';
 import { TokenService } from './token.service.js';
 
 @Global()
-@Module({
-  imports: [TypeOrmModule.forFeature([ApiClient])],
+@FeatureModule({
+  // Its scopes and migrations predate the manifests (scopes.ts, migrations/index.ts).
+  manifest: { entities: [ApiClient] },
   controllers: [TokenController],
   providers: [TokenService, ClientsService, AuthGuard],
   exports: [TokenService, AuthGuard],

@@ -11,13 +11,14 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
+import { ReportException } from '../../common/http/report.exception.js';
 import { ApiProblemResponses } from '../../common/http/rest.decorators.js';
 import { Lifecycle } from '../../common/observability/lifecycle.js';
 import { MetricsService } from '../../common/observability/metrics.service.js';
 import { SlaWindow } from '../../common/observability/sla-window.js';
 import { StatusRegistry } from '../../common/observability/status-registry.js';
 import { maskSecrets, type AppConfig } from '../../config/app.config.js';
-import { AllowMetricsToken, Auth } from '../auth/auth.decorator.js';
+import { AllowMetricsToken, Auth } from '../auth/index.js';
 import { PACKAGE, STARTED_AT } from '../../common/observability/app-info.js';
 import { IntegrationDto, INTEGRATION_NAMES, perIntegration } from '../integrations/index.js';
 import { DependencyChecks } from './dependency-checks.js';
@@ -52,7 +53,7 @@ export class HealthController {
     schema: healthReport(['error', 'shutting_down']),
   })
   check() {
-    return this.health.check(this.dependencies.all());
+    return asReport(this.health.check(this.dependencies.all()));
   }
 
   @Get('health/live')
@@ -75,12 +76,12 @@ export class HealthController {
   })
   async ready() {
     if (this.lifecycle.current !== 'ready') {
-      throw new ServiceUnavailableException({
-        status: 'error',
-        error: { lifecycle: { status: 'down', state: this.lifecycle.current } },
-      });
+      throw new ReportException(
+        { status: 'error', error: { lifecycle: { status: 'down', state: this.lifecycle.current } } },
+        503,
+      );
     }
-    return this.health.check(this.dependencies.essential());
+    return asReport(this.health.check(this.dependencies.essential()));
   }
 
   @Get('version')
@@ -205,5 +206,17 @@ export class HealthController {
   private configSnapshot(): Record<string, unknown> {
     const keys = ['app', 'database', 'redis', 'cache', 'auth', 'sandbox', 'integrations', 'webhooks'] as const;
     return Object.fromEntries(keys.map((k) => [k, this.config.get(k, { infer: true })]));
+  }
+}
+
+/** Terminus's 503 carries the per-dependency report: answered as it is, not as a problem document. */
+async function asReport<T>(check: Promise<T>): Promise<T> {
+  try {
+    return await check;
+  } catch (error) {
+    if (error instanceof ServiceUnavailableException) {
+      throw new ReportException(error.getResponse() as Record<string, unknown>, 503);
+    }
+    throw error;
   }
 }

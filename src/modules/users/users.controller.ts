@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelope, ApiProblemResponses } from '../../common/http/rest.decorators.js';
 import { resourceController } from '../../common/resource/resource.controller.js';
-import { Auth } from '../auth/auth.decorator.js';
+import { Auth } from '../auth/index.js';
 import { UserProfileDto } from './dto/user.dto.js';
 import { ProfileFieldsQuery } from './dto/profile-fields.query.js';
 import { UsersService } from './users.service.js';

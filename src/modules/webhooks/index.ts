@@ -1,5 +1,10 @@
-// The webhooks module's public surface: what other modules may import.
+// The webhooks module's public surface: what the composition root and other modules may use.
 export { WebhooksModule } from './webhooks.module.js';
-export { WebhookSubmitter } from './webhook-submitter.js';
-export { INTERNAL_SOURCE, WebhookHandler } from './webhook-handler.decorator.js';
-export type { InboxEvent, OutcomeWriter } from './webhook-handler.decorator.js';
+export {
+  WebhookHandler,
+  INTERNAL_SOURCE,
+  type InboxEvent,
+  type OutcomeWriter,
+  type AfterCommitEffect,
+} from './handlers/webhook-handler.decorator.js';
+export { WebhookSubmitter, type SubmittedEvent } from './inbox/webhook-submitter.js';

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Page } from '../../common/http/list-query.js';
 import { ApiEnvelope, ApiProblemResponses } from '../../common/http/rest.decorators.js';
-import { Auth } from '../auth/auth.decorator.js';
+import { Auth } from '../auth/index.js';
 import { ListWebhookEventsQuery, WebhookEventFieldsQuery } from './dto/list-webhook-events.query.js';
 import { WebhookEventDetailDto, WebhookEventDto } from './dto/webhook-event.dto.js';
 import { WebhookEventsService } from './webhook-events.service.js';

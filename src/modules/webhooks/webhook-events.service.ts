@@ -6,8 +6,9 @@ import { Problems } from '../../common/http/problem.js';
 import { WebhookEventDetailDto, WebhookEventDto } from './dto/webhook-event.dto.js';
 import type { ListWebhookEventsQuery } from './dto/list-webhook-events.query.js';
 import { WebhookEvent } from './entities/webhook-event.entity.js';
-import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
-import { WebhookInbox } from './webhook-inbox.service.js';
+import { dispatchOrLeaveToSweeper } from './dispatch/dispatch.js';
+import { WEBHOOK_QUEUE, type WebhookQueue } from './dispatch/webhook-queue.js';
+import { WebhookInbox } from './inbox/webhook-inbox.service.js';
 
 const SORT_COLUMNS: Record<string, keyof WebhookEvent> = {
   receivedAt: 'receivedAt',
@@ -61,9 +62,7 @@ export class WebhookEventsService {
     this.logger.log(`webhook event ${id} replayed`);
     // Read before dispatching, so the answer shows the replayed state rather than a worker's progress.
     const event = WebhookEventDto.from(await this.find(id));
-    await this.queue
-      .enqueue(id, 0, `${id}-p${Date.now()}`)
-      .catch((error: Error) => this.logger.warn(`webhook event ${id} not queued (${error.message}); the sweeper will`));
+    await dispatchOrLeaveToSweeper(this.queue, this.logger, `webhook event ${id}`, id, { key: `${id}-p${Date.now()}` });
     return event;
   }
 

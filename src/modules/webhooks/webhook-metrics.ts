@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { MetricsService } from '../../common/observability/metrics.service.js';
-import { WebhookInbox } from './webhook-inbox.service.js';
+import { WebhookInbox } from './inbox/webhook-inbox.service.js';
 
 /** Why a delivery was refused; `missing-headers`, `signature` and `timestamp` all answer the same 401. */
 export type RejectReason = 'ip' | 'unknown-source' | 'size' | 'missing-headers' | 'signature' | 'timestamp' | 'payload';

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { StatusRegistry } from '../../common/observability/status-registry.js';
-import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
-import { WebhookInbox } from './webhook-inbox.service.js';
-import { WebhookWorker } from './webhook-worker.service.js';
+import { WEBHOOK_QUEUE, type WebhookQueue } from './dispatch/webhook-queue.js';
+import { WebhookInbox } from './inbox/webhook-inbox.service.js';
+import { WebhookWorker } from './dispatch/webhook-worker.service.js';
 
 /** The webhook backlog on /status, the queue and worker on /debug, the queue in readiness. */
 @Injectable()

@@ -1,30 +1,32 @@
-import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { FeatureModule } from '../../common/resource/module-manifest.js';
 import type { AppConfig } from '../../config/app.config.js';
 import { WebhookEvent } from './entities/webhook-event.entity.js';
-import { BullMqWebhookQueue } from './queue/bullmq.queue.js';
-import { InProcessWebhookQueue } from './queue/in-process.queue.js';
-import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
+import { BullMqWebhookQueue } from './dispatch/bullmq.queue.js';
+import { InProcessWebhookQueue } from './dispatch/in-process.queue.js';
+import { WEBHOOK_QUEUE, type WebhookQueue } from './dispatch/webhook-queue.js';
 import { WebhookEventsController } from './webhook-events.controller.js';
 import { WebhookEventsService } from './webhook-events.service.js';
-import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
-import { WebhookInbox } from './webhook-inbox.service.js';
-import { WebhookLeases } from './webhook-leases.js';
+import { WebhookHandlerRegistry } from './handlers/webhook-handler.registry.js';
+import { WebhookInbox } from './inbox/webhook-inbox.service.js';
+import { WebhookLeases } from './dispatch/webhook-leases.js';
 import { WebhookMetrics } from './webhook-metrics.js';
-import { WebhookReceiverService } from './webhook-receiver.service.js';
+import { WebhookIntakeRoute } from './receiving/webhook-intake.route.js';
+import { WebhookReceiverService } from './receiving/webhook-receiver.service.js';
 import { WebhookStatus } from './webhook-status.js';
-import { WebhookSubmitter } from './webhook-submitter.js';
-import { WebhookWorker } from './webhook-worker.service.js';
+import { WebhookSubmitter } from './inbox/webhook-submitter.js';
+import { WebhookWorker } from './dispatch/webhook-worker.service.js';
 
 /**
- * Webhook receiving (contract §6): the receiver (mounted by configureApp through registerWebhookIntake),
+ * Webhook receiving (contract §6): the receiver (a raw-body route, WebhookIntakeRoute, that configureApp mounts),
  * the inbox, the dispatch queue (in-process, or BullMQ when REDIS_URL is set), the workers and sweeper,
  * the handler registry (`@WebhookHandler`), inspection and replay.
  */
-@Module({
-  imports: [TypeOrmModule.forFeature([WebhookEvent]), DiscoveryModule],
+@FeatureModule({
+  // Its migrations predate the manifests (migrations/index.ts).
+  manifest: { entities: [WebhookEvent] },
+  imports: [DiscoveryModule],
   controllers: [WebhookEventsController],
   providers: [
     {
@@ -40,11 +42,12 @@ import { WebhookWorker } from './webhook-worker.service.js';
     WebhookMetrics,
     WebhookHandlerRegistry,
     WebhookReceiverService,
+    WebhookIntakeRoute,
     WebhookWorker,
     WebhookEventsService,
     WebhookStatus,
     WebhookSubmitter,
   ],
-  exports: [WebhookReceiverService, WebhookSubmitter],
+  exports: [WebhookSubmitter],
 })
 export class WebhooksModule {}

@@ -1,4 +1,5 @@
-import { backoffMs, sweepKey } from './webhook-worker.service.js';
+import { backoffMs } from './webhook-worker.service.js';
+import { sweepKey } from './webhook-sweeper.js';
 
 describe('backoffMs', () => {
   it('doubles from the base, between half and all of the ceiling (equal jitter)', () => {

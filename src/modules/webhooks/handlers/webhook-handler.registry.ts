@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import type { AppConfig } from '../../config/app.config.js';
+import type { AppConfig } from '../../../config/app.config.js';
 import {
   INTERNAL_SOURCE,
   WEBHOOK_HANDLER_METADATA,

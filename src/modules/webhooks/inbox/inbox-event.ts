@@ -1,5 +1,5 @@
-import { parseJson } from './verifiers/verifier.js';
-import type { InboxEvent } from './webhook-handler.decorator.js';
+import { parseJson } from '../receiving/verifiers/verifier.js';
+import type { InboxEvent } from '../handlers/webhook-handler.decorator.js';
 import type { ClaimedEvent } from './webhook-inbox.service.js';
 
 /** What a handler sees of a claimed event; `followUp` and `afterCommit` come from the worker running it. */

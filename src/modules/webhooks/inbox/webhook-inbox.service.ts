@@ -1,10 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { newEventId } from './event-id.js';
-import { WEBHOOK_INTAKE } from '../../database/webhook-intake.js';
-import { SerialLock } from './serial-lock.js';
-import { isUniqueViolation } from '../../common/resource/unique-violation.js';
+import { WEBHOOK_INTAKE } from '../../../database/webhook-intake.js';
+import { PortableSql } from '../../../database/portable-sql.js';
+import { isUniqueViolation } from '../../../common/resource/unique-violation.js';
 
 export interface NewInboxEvent {
   /** `ignored` when no handler exists for the type: stored finished, never dispatched. */
@@ -44,8 +44,6 @@ export interface Backlog {
   oldestPendingAt: Date | null;
 }
 
-type Row = Record<string, unknown>;
-
 const LAST_ERROR_MAX = 2000;
 
 const INSERT_EVENT = `INSERT INTO webhook_events (id, source, external_event_id, type, status, attempts, body, headers,
@@ -55,36 +53,20 @@ const INSERT_EVENT = `INSERT INTO webhook_events (id, source, external_event_id,
 
 /**
  * The inbox table, the source of truth of the webhook flow. Hot paths are single SQL statements that run
- * unchanged on SQLite and PostgreSQL (`?` placeholders become `$n`; times are `Date` for pg and UTC
- * `YYYY-MM-DD HH:MM:SS.mmm` text for SQLite, the format TypeORM writes there, so comparisons hold).
+ * unchanged on SQLite and PostgreSQL (PortableSql). On SQLite a running transaction's uncommitted writes
+ * are visible to reads on the shared connection, which is why the event row's own state is written last
+ * there (see WebhookLeases.transaction()).
  */
 @Injectable()
-export class WebhookInbox {
-  readonly postgres: boolean;
-  private readonly lock: SerialLock | null;
+export class WebhookInbox extends PortableSql {
   private backlogCache: { at: number; value: Promise<Backlog> } | null = null;
-  private readonly numberedCache = new Map<string, string>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource() dataSource: DataSource,
     // The receiver's inserts go through a pool of their own on PostgreSQL (see WEBHOOK_INTAKE).
     @Optional() @Inject(WEBHOOK_INTAKE) private readonly intake: DataSource = dataSource,
   ) {
-    this.postgres = dataSource.options.type === 'postgres';
-    this.lock = this.postgres ? null : new SerialLock();
-  }
-
-  /**
-   * Runs a write or a transaction alone on SQLite (see SerialLock). Reads do not wait: on the shared
-   * connection they may see a running transaction's uncommitted writes, which is why the event row's
-   * own state is written last there (see WebhookLeases.transaction()).
-   */
-  serial<T>(section: () => Promise<T>): Promise<T> {
-    return this.lock ? this.lock.run(section) : section();
-  }
-
-  get lockDepth(): number {
-    return this.lock?.depth ?? 0;
+    super(dataSource);
   }
 
   /**
@@ -289,47 +271,6 @@ export class WebhookInbox {
       if (this.backlogCache?.value === value) this.backlogCache = null;
     });
     return value;
-  }
-
-  /** Runs SQL written with `?` placeholders; `rows` from RETURNING / SELECT, `affected` for writes. */
-  async exec(
-    sql: string,
-    params: unknown[],
-    runner?: QueryRunner,
-    source = this.dataSource,
-  ): Promise<{ rows: Row[]; affected: number }> {
-    const queryRunner = runner ?? source.createQueryRunner();
-    try {
-      const text = this.postgres ? this.numbered(sql) : sql;
-      const result = (await queryRunner.query(text, params, true)) as { records?: Row[]; affected?: number };
-      const rows = result.records ?? [];
-      return { rows, affected: result.affected ?? rows.length };
-    } finally {
-      if (!runner) await queryRunner.release();
-    }
-  }
-
-  /** `?` → `$1, $2, ...` for pg, once per statement text. */
-  private numbered(sql: string): string {
-    let text = this.numberedCache.get(sql);
-    if (text === undefined) {
-      let n = 0;
-      text = sql.replace(/\?/g, () => `$${++n}`);
-      if (this.numberedCache.size < 100) this.numberedCache.set(sql, text);
-    }
-    return text;
-  }
-
-  /** A time as this database compares it (see the class comment). */
-  time(date: Date): Date | string {
-    return this.postgres ? date : date.toISOString().replace('T', ' ').replace('Z', '');
-  }
-
-  private date(value: unknown): Date | null {
-    if (value === null || value === undefined) return null;
-    if (value instanceof Date) return value;
-    const text = String(value);
-    return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
   }
 }
 

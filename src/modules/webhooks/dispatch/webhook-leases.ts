@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { WebhookInbox } from './webhook-inbox.service.js';
+import { WebhookInbox } from '../inbox/webhook-inbox.service.js';
 
 export class LeaseLostError extends Error {
   constructor(id: string) {

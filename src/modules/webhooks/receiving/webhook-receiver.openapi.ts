@@ -1,6 +1,6 @@
 import type { HeadersObject, OpenAPIObject, ParameterObject, ResponseObject } from '@nestjs/swagger';
 
-import { WEBHOOK_PREFIX } from './raw-body.js';
+import { WEBHOOK_PREFIX } from './webhook-intake.js';
 
 const HEADER_TOKEN = { type: 'string' as const, maxLength: 1024, pattern: '^[\\x20-\\x7e]+$' };
 

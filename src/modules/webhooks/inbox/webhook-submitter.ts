@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
-import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
+import { dispatchOrLeaveToSweeper } from '../dispatch/dispatch.js';
+import { WEBHOOK_QUEUE, type WebhookQueue } from '../dispatch/webhook-queue.js';
+import { WebhookHandlerRegistry } from '../handlers/webhook-handler.registry.js';
 import { WebhookInbox } from './webhook-inbox.service.js';
 
 export interface SubmittedEvent {
@@ -39,9 +40,7 @@ export class WebhookSubmitter {
       headers: event.headers ?? {},
     });
     if (handled && !stored.duplicate) {
-      await this.queue
-        .enqueue(stored.eventId)
-        .catch((e: Error) => this.logger.warn(`event ${stored.eventId} not queued (${e.message}); the sweeper will`));
+      await dispatchOrLeaveToSweeper(this.queue, this.logger, `event ${stored.eventId}`, stored.eventId);
     }
     return stored;
   }

@@ -1,4 +1,4 @@
-import type { WebhookSourceConfig } from '../../../config/app.config.js';
+import type { WebhookSourceConfig } from '../../../../config/app.config.js';
 import { GithubWebhookVerifier } from './github.verifier.js';
 import { StandardWebhookVerifier } from './standard.verifier.js';
 import { StripeWebhookVerifier } from './stripe.verifier.js';

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import { handleError, sendProblem } from '../../common/http/problem.filter.js';
-import type { WebhookSourceConfig } from '../../config/app.config.js';
+import { handleError, sendProblem } from '../../../common/http/problem.filter.js';
+import type { WebhookSourceConfig } from '../../../config/app.config.js';
 import { IpAllowlist } from './ip-allowlist.js';
 
 export const WEBHOOK_PREFIX = '/api/v1/webhooks';
@@ -15,14 +15,18 @@ export interface WebhookDelivery {
 export type WebhookRequest = FastifyRequest<{ Params: { source: string } }>;
 
 /** Answers the delivery (through `reply`, or by returning the body to send, as a Fastify handler does). */
-export type WebhookHandler = (delivery: WebhookDelivery, request: WebhookRequest, reply: FastifyReply) => unknown;
+export type WebhookDeliveryHandler = (
+  delivery: WebhookDelivery,
+  request: WebhookRequest,
+  reply: FastifyReply,
+) => unknown;
 
 export interface WebhookIntakeOptions {
   /** Configured sources by path segment (`webhooks.sources`). */
   sources: Readonly<Record<string, WebhookSourceConfig>>;
   /** Largest body accepted, in bytes (`webhooks.maxBytes`); more is a 413 while reading. */
   maxBytes: number;
-  handle: WebhookHandler;
+  handle: WebhookDeliveryHandler;
   /** Defaults to `/api/v1/webhooks`; the route is `POST {prefix}/:source`. */
   prefix?: string;
   logger?: Pick<Logger, 'error'>;

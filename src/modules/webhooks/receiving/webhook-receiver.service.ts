@@ -1,14 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyReply } from 'fastify';
-import { sendProblem } from '../../common/http/problem.filter.js';
-import type { AppConfig, WebhookSourceConfig } from '../../config/app.config.js';
-import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
-import type { IntakeRejectReason, WebhookDelivery, WebhookRequest } from './raw-body.js';
-import { createVerifier, type WebhookVerifier } from './verifiers/index.js';
-import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
-import { WebhookInbox } from './webhook-inbox.service.js';
-import { UNKNOWN_SOURCE_LABEL, WebhookMetrics } from './webhook-metrics.js';
+import { sendProblem } from '../../../common/http/problem.filter.js';
+import type { AppConfig, WebhookSourceConfig } from '../../../config/app.config.js';
+import { dispatchOrLeaveToSweeper } from '../dispatch/dispatch.js';
+import { WEBHOOK_QUEUE, type WebhookQueue } from '../dispatch/webhook-queue.js';
+import type { IntakeRejectReason, WebhookDelivery, WebhookRequest } from './webhook-intake.js';
+import { createVerifier, type VerifyFailureReason, type WebhookVerifier } from './verifiers/index.js';
+import { WebhookHandlerRegistry } from '../handlers/webhook-handler.registry.js';
+import { WebhookInbox } from '../inbox/webhook-inbox.service.js';
+import { UNKNOWN_SOURCE_LABEL, WebhookMetrics } from '../webhook-metrics.js';
 
 /**
  * Delivery headers stored with the event: the ids, timestamps and event names the schemes define, and
@@ -74,25 +75,7 @@ export class WebhookReceiverService {
     if (!verifier) throw new Error(`no verifier for webhook source ${source.name}`);
     const result = verifier.verify(request.headers, body);
     if (!result.ok) {
-      this.metrics.reject(source.name, result.reason);
-      this.logger.warn(
-        { source: source.name, reason: result.reason, requestId: request.id, ip: request.ip },
-        `webhook from ${source.name} refused: ${result.reason}`,
-      );
-      if (result.reason === 'payload') {
-        sendProblem(reply, request, {
-          type: 'bad-request',
-          status: 400,
-          detail: 'The webhook body is authentic but not an event this source sends (JSON with an id and a type)',
-        });
-        return;
-      }
-      sendProblem(reply, request, {
-        type: 'unauthorized',
-        status: 401,
-        detail: UNAUTHENTIC_DETAIL,
-        headers: { 'www-authenticate': `Signature realm="${source.name}"` },
-      });
+      this.refuse(source, result.reason, request, reply);
       return;
     }
 
@@ -136,11 +119,35 @@ export class WebhookReceiverService {
       .send(JSON.stringify({ status: 'success', data: stored, metadata }));
     if (handled && !stored.duplicate) {
       // After the commit and the answer; a lost dispatch is found again by the sweeper.
-      this.queue
-        .enqueue(stored.eventId)
-        .catch((error: Error) =>
-          this.logger.warn(`webhook event ${stored.eventId} not queued (${error.message}); the sweeper will`),
-        );
+      void dispatchOrLeaveToSweeper(this.queue, this.logger, `webhook event ${stored.eventId}`, stored.eventId);
     }
+  }
+
+  /** 400 for an authentic body that is not an event, otherwise one 401 whatever failed (logs and metrics tell). */
+  private refuse(
+    source: WebhookSourceConfig,
+    reason: VerifyFailureReason,
+    request: WebhookRequest,
+    reply: FastifyReply,
+  ): void {
+    this.metrics.reject(source.name, reason);
+    this.logger.warn(
+      { source: source.name, reason, requestId: request.id, ip: request.ip },
+      `webhook from ${source.name} refused: ${reason}`,
+    );
+    if (reason === 'payload') {
+      sendProblem(reply, request, {
+        type: 'bad-request',
+        status: 400,
+        detail: 'The webhook body is authentic but not an event this source sends (JSON with an id and a type)',
+      });
+      return;
+    }
+    sendProblem(reply, request, {
+      type: 'unauthorized',
+      status: 401,
+      detail: UNAUTHENTIC_DETAIL,
+      headers: { 'www-authenticate': `Signature realm="${source.name}"` },
+    });
   }
 }

@@ -8,24 +8,25 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { AppConfig } from '../../config/app.config.js';
-import { newEventId } from './event-id.js';
-import { WEBHOOK_QUEUE, type WebhookQueue } from './queue/webhook-queue.js';
+import type { AppConfig } from '../../../config/app.config.js';
+import { newEventId } from '../inbox/event-id.js';
+import { WEBHOOK_QUEUE, type WebhookQueue } from './webhook-queue.js';
 import type { EntityManager } from 'typeorm';
 import {
   INTERNAL_SOURCE,
   type AfterCommitEffect,
   type InboxEvent,
   type OutcomeWriter,
-} from './webhook-handler.decorator.js';
-import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
-import { toInboxEvent } from './inbox-event.js';
-import { WebhookInbox, type ClaimedEvent, type DueEvent } from './webhook-inbox.service.js';
+} from '../handlers/webhook-handler.decorator.js';
+import { WebhookHandlerRegistry } from '../handlers/webhook-handler.registry.js';
+import { toInboxEvent } from '../inbox/inbox-event.js';
+import { WebhookInbox, type ClaimedEvent } from '../inbox/webhook-inbox.service.js';
 import { LeaseLostError, WebhookLeases } from './webhook-leases.js';
-import { WebhookMetrics } from './webhook-metrics.js';
+import { WebhookMetrics } from '../webhook-metrics.js';
+import { dispatchOrLeaveToSweeper } from './dispatch.js';
+import { WebhookSweeper } from './webhook-sweeper.js';
 
 const MAX_BACKOFF_MS = 60 * 60 * 1000;
-const SWEEP_BATCH = 500;
 
 /**
  * The delay before attempt `attempt + 1`: `retryBaseMs`·2^(attempt-1), capped at an hour, with "equal
@@ -40,23 +41,21 @@ export function backoffMs(attempt: number, retryBaseMs: number, random: () => nu
  * Processes events: claim (lease, renewed while the worker holds it) → handler for (source, type) → one
  * transaction with the business update and the event marked processed, or, when the handler declared
  * after-commit effects, the effects outside any transaction and a second short transaction with their
- * outcomes and the mark → on failure a retry with backoff, then `dead`. The sweeper re-dispatches what no
- * worker holds, so a crash anywhere between commit and completion loses nothing.
+ * outcomes and the mark → on failure a retry with backoff, then `dead`. Its sweeper (WebhookSweeper)
+ * re-dispatches what no worker holds, so a crash anywhere between commit and completion loses nothing.
  */
 @Injectable()
 export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Webhooks');
   private readonly instance = `${process.pid}@${hostname()}`.slice(0, 30);
   private readonly settings: AppConfig['webhooks'];
-  private sweepTimer: NodeJS.Timeout | null = null;
-  private sweeping: Promise<void> | null = null;
+  private readonly sweeper: WebhookSweeper;
   private inFlight = 0;
   /** Claims this instance won, and missed (another worker had the event, or it was finished): contention. */
   private readonly claims = { won: 0, missed: 0 };
   private stopped = false;
   /** Lease renewals made while handlers ran (long handlers and effects renew; /debug). */
   private leaseRenewals = 0;
-  private lastSweep: { at: Date; redispatched: number; buried: number; error?: string } | null = null;
 
   constructor(
     config: ConfigService<AppConfig, true>,
@@ -67,22 +66,18 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(WEBHOOK_QUEUE) private readonly queue: WebhookQueue,
   ) {
     this.settings = config.get('webhooks', { infer: true });
+    this.sweeper = new WebhookSweeper(inbox, queue, metrics, this.settings, this.logger);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const concurrency = this.settings.workerConcurrency;
     await this.queue.start((eventId) => this.process(eventId), concurrency);
-    if (concurrency === 0) return;
-    // A restart finishes what the previous run left: the first sweep runs now.
-    void this.sweep();
-    this.sweepTimer = setInterval(() => void this.sweep(), this.settings.sweepIntervalMs);
-    this.sweepTimer.unref();
+    if (concurrency > 0) this.sweeper.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await this.sweeping;
+    await this.sweeper.stop();
     await this.queue.close();
   }
 
@@ -162,11 +157,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   private async dispatch(ids: string[]): Promise<void> {
-    for (const id of ids) {
-      await this.queue
-        .enqueue(id, 0, id)
-        .catch((e: Error) => this.logger.warn(`follow-up ${id} not queued (${e.message}); the sweeper will`));
-    }
+    for (const id of ids) await dispatchOrLeaveToSweeper(this.queue, this.logger, `follow-up ${id}`, id);
   }
 
   /**
@@ -233,39 +224,15 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     this.logger.warn(
       `webhook event ${event.id} (${event.source} ${event.type}) attempt ${event.attempts} failed, retry in ${delay} ms: ${message}`,
     );
-    await this.queue
-      .enqueue(event.id, delay, `${event.id}-a${event.attempts + 1}`)
-      .catch((e: Error) =>
-        this.logger.warn(`webhook event ${event.id}: retry not queued (${e.message}); the sweeper will`),
-      );
+    await dispatchOrLeaveToSweeper(this.queue, this.logger, `webhook event ${event.id}: retry`, event.id, {
+      delayMs: delay,
+      key: `${event.id}-a${event.attempts + 1}`,
+    });
   }
 
   /** Re-dispatches events no worker holds and buries those whose last attempt died with its worker. */
   sweep(): Promise<void> {
-    if (this.sweeping || this.stopped) return this.sweeping ?? Promise.resolve();
-    this.sweeping = this.sweepOnce().finally(() => {
-      this.sweeping = null;
-    });
-    return this.sweeping;
-  }
-
-  private async sweepOnce(): Promise<void> {
-    const at = new Date();
-    try {
-      const buried = await this.inbox.buryExhausted(this.settings.maxAttempts, at);
-      for (const { id, source, type } of buried) {
-        this.metrics.dead.inc({ source, type });
-        this.logger.error(`webhook event ${id} (${source} ${type}) is dead: its last attempt's lease expired`);
-      }
-      const grace = Math.max(1000, this.settings.sweepIntervalMs);
-      const due = await this.inbox.due(grace, SWEEP_BATCH, at);
-      for (const event of due) await this.queue.enqueue(event.id, 0, sweepKey(event));
-      if (due.length > 0) this.logger.log(`sweeper re-dispatched ${due.length} webhook event(s)`);
-      this.lastSweep = { at, redispatched: due.length, buried: buried.length };
-    } catch (error) {
-      this.lastSweep = { at, redispatched: 0, buried: 0, error: (error as Error).message };
-      this.logger.warn(`webhook sweep failed: ${(error as Error).message}`);
-    }
+    return this.stopped ? Promise.resolve() : this.sweeper.sweep();
   }
 
   async details(): Promise<Record<string, unknown>> {
@@ -275,7 +242,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       claims: { ...this.claims },
       leaseRenewals: this.leaseRenewals,
       sqliteLockDepth: this.inbox.lockDepth,
-      lastSweep: this.lastSweep,
+      lastSweep: this.sweeper.last,
       settings: {
         maxAttempts: this.settings.maxAttempts,
         retryBaseMs: this.settings.retryBaseMs,
@@ -287,15 +254,4 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       queue: await this.queue.details(),
     };
   }
-}
-
-/**
- * The dispatch key of a re-dispatch. A waiting message with the same key absorbs it, so a backlog is not
- * queued twice; a lease taken over gets a key of its own, because the dead worker's message may still
- * sit in BullMQ as active (until BullMQ's stalled check) and would absorb it.
- */
-export function sweepKey(event: DueEvent): string {
-  if (event.status === 'processing') return `${event.id}-l${event.attempts}`;
-  if (event.status === 'retrying') return `${event.id}-a${event.attempts + 1}`;
-  return event.id;
 }

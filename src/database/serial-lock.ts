@@ -2,7 +2,7 @@
  * Runs async sections one after another. better-sqlite3 gives TypeORM one connection and one query runner
  * for the whole process, so a statement issued while another caller's transaction is open becomes part of
  * that transaction (and is rolled back with it), and two transactions nest as savepoints. Every write and
- * transaction of the webhooks module goes through this lock on SQLite; on PostgreSQL each caller gets its
+ * transaction through PortableSql goes through this lock on SQLite; on PostgreSQL each caller gets its
  * own pooled connection and the lock is not used.
  */
 export class SerialLock {

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
-import type { WebhookScheme } from '../../../config/app.config.js';
+import type { WebhookScheme } from '../../../../config/app.config.js';
 
 /** Why a delivery was refused; for logs and metrics only (the receiver answers a uniform 401 / 400). */
 export type VerifyFailureReason = 'missing-headers' | 'signature' | 'timestamp' | 'payload';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { WebhookSourceConfig } from '../../config/app.config.js';
-import { ProblemException } from '../../common/http/problem.js';
-import { createWebhookGate, registerWebhookIntake, WEBHOOK_PREFIX, type WebhookDelivery } from './raw-body.js';
+import type { WebhookSourceConfig } from '../../../config/app.config.js';
+import { ProblemException } from '../../../common/http/problem.js';
+import { createWebhookGate, registerWebhookIntake, WEBHOOK_PREFIX, type WebhookDelivery } from './webhook-intake.js';
 
 const MAX_BYTES = 1024;
 

@@ -1,0 +1,2 @@
+// The health module's public surface: what the composition root and other modules may use.
+export { HealthModule } from './health.module.js';
