@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { DataSource } from 'typeorm';
 import { ClientRegistrationError, registerClient } from '../src/modules/auth/api-clients.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
+import { CHILD_START_BUDGET_MS } from './support/child-app.js';
 
 const run = promisify(execFile);
 
@@ -64,28 +65,33 @@ describe('registering API clients (npm run client:create)', () => {
     await expect(registerClient(ds, { clientId: 'twice', scopes: ['users:read'] })).rejects.toThrow(/--rotate/);
   });
 
-  it('works from the command line against a SQLite file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'client-cli-'));
-    try {
-      const env = { ...process.env, SQLITE_PATH: join(dir, 'cli.sqlite'), DATABASE_URL: '', LOG_LEVEL: 'silent' };
-      const cli = [
-        '--import',
-        './test/support/ts-loader.mjs',
-        '--no-warnings',
-        'src/modules/auth/create-client.cli.ts',
-      ];
-      const { stdout } = await run(process.execPath, [...cli, 'cli-client', 'users:read payments:read'], { env });
-      expect(JSON.parse(stdout)).toEqual({
-        clientId: 'cli-client',
-        clientSecret: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/) as unknown,
-        scopes: ['users:read', 'payments:read'],
-      });
-      await expect(run(process.execPath, [...cli, 'cli-client', 'users:read'], { env })).rejects.toMatchObject({
-        code: 2,
-        stderr: expect.stringContaining('--rotate') as unknown,
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it(
+    'works from the command line against a SQLite file',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'client-cli-'));
+      try {
+        const env = { ...process.env, SQLITE_PATH: join(dir, 'cli.sqlite'), DATABASE_URL: '', LOG_LEVEL: 'silent' };
+        const cli = [
+          '--import',
+          './test/support/ts-loader.mjs',
+          '--no-warnings',
+          'src/modules/auth/create-client.cli.ts',
+        ];
+        const { stdout } = await run(process.execPath, [...cli, 'cli-client', 'users:read payments:read'], { env });
+        expect(JSON.parse(stdout)).toEqual({
+          clientId: 'cli-client',
+          clientSecret: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/) as unknown,
+          scopes: ['users:read', 'payments:read'],
+        });
+        await expect(run(process.execPath, [...cli, 'cli-client', 'users:read'], { env })).rejects.toMatchObject({
+          code: 2,
+          stderr: expect.stringContaining('--rotate') as unknown,
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    // Two child processes, each loading the app's modules on a busy machine: the children's budget.
+    2 * CHILD_START_BUDGET_MS,
+  );
 });

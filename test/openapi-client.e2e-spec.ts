@@ -11,12 +11,8 @@ import { startWithSandbox, type SandboxedApp } from './support/integrations.js';
 import { exerciseResource, kitResources, sampleOf } from './support/kit-resources.js';
 import { OpenApiContract } from './support/openapi-contract.js';
 import { servedDocument } from './support/openapi.js';
-import {
-  eventually,
-  STANDARD_SECRET,
-  STANDARD_UNKNOWN_SECRET,
-  standardDelivery,
-} from './support/webhook-deliveries.js';
+import { STANDARD_SECRET, STANDARD_UNKNOWN_SECRET, standardDelivery } from './support/webhook-deliveries.js';
+import { waitFor } from './support/wait.js';
 
 /** JSON answers: the envelope, problems (`application/problem+json`), terminus reports, RFC 6749 errors. */
 type JsonMedia = `application/${string}json`;
@@ -455,11 +451,14 @@ describe('generated OpenAPI client (openapi-typescript + openapi-fetch) against 
     });
 
     it('GET list and one: 200; POST replay: 202 once settled; 404 for an unknown event', async () => {
-      const settled = await eventually(async () => {
-        const { data } = await admin.GET('/api/v1/webhook-events/{eventId}', { params: { path: { eventId } } });
-        // Typed "the event or its `fields` projection": without `fields` every property is there.
-        return data && ['processed', 'ignored', 'dead'].includes(data.data.status ?? '') ? data.data : undefined;
-      }, 10000);
+      const settled = await waitFor(
+        async () => {
+          const { data } = await admin.GET('/api/v1/webhook-events/{eventId}', { params: { path: { eventId } } });
+          // Typed "the event or its `fields` projection": without `fields` every property is there.
+          return data && ['processed', 'ignored', 'dead'].includes(data.data.status ?? '') ? data.data : undefined;
+        },
+        { what: 'the event settled' },
+      );
       expect(settled.status).toBe('ignored');
       expect(JSON.parse(settled.body ?? '')).toEqual({ type: 'order.created', data: { orderId: 'o-1' } });
 
@@ -477,10 +476,13 @@ describe('generated OpenAPI client (openapi-typescript + openapi-fetch) against 
       });
       expect(noReplay.response.status).toBe(404);
       // The replayed event settles again before the app stops.
-      await eventually(async () => {
-        const { data } = await admin.GET('/api/v1/webhook-events/{eventId}', { params: { path: { eventId } } });
-        return data?.data.status === 'ignored' ? true : undefined;
-      }, 10000);
+      await waitFor(
+        async () => {
+          const { data } = await admin.GET('/api/v1/webhook-events/{eventId}', { params: { path: { eventId } } });
+          return data?.data.status === 'ignored';
+        },
+        { what: 'the replayed event settled' },
+      );
     });
   });
 

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BOOTSTRAP, isolatedDatabase } from './helpers/test-app.js';
 import { CHILD_START_BUDGET_MS, kill, startChild, token, type Child } from './support/child-app.js';
-import { eventually, sleep, STANDARD_SECRET, standardDelivery } from './support/webhook-deliveries.js';
+import { STANDARD_SECRET, standardDelivery } from './support/webhook-deliveries.js';
+import { waitFor } from './support/wait.js';
+import { remoteSettled } from './support/webhook-settle.js';
 
 const LEASE_MS = 1500;
 
@@ -55,26 +57,28 @@ describe('webhook worker killed mid-handler (child processes on one database)', 
 
       const markers = () =>
         existsSync(env.MARKER_FILE) ? readFileSync(env.MARKER_FILE, 'utf8').trim().split('\n') : [];
-      await eventually(async () => (markers().length > 0 ? true : undefined), 10000, 'the handler to start');
+      await waitFor(() => markers().length > 0, { what: 'the handler to start', timeoutMs: 10000 });
       // The handler has written its business row (uncommitted) and blocks: kill the process there.
       await kill(first, 'SIGKILL');
       expect(first.process.signalCode).toBe('SIGKILL');
 
       const second = await startChild({ ...env, CHILD_BLOCK: '0' }, children);
-      const auth = { authorization: `Bearer ${await token(second.base)}` };
-      const processed = await eventually(
+      const adminToken = await token(second.base);
+      const auth = { authorization: `Bearer ${adminToken}` };
+      const processed = await waitFor(
         async () => {
           const r = await fetch(`${second.base}/api/v1/webhook-events/${eventId}`, { headers: auth });
           const data = ((await r.json()) as { data: { status: string; attempts: number } }).data;
           return data.status === 'processed' ? data : undefined;
         },
-        15000,
-        'the second process to finish the event',
+        { what: 'the second process to finish the event', timeoutMs: 15000 },
       );
+      const seenProcessed = new Date();
       expect(processed.attempts).toBe(2);
 
-      // Let several sweeps pass: nothing runs it a third time.
-      await sleep(800);
+      // Two sweeps of the second process after the event was seen processed, and its queue idle: nothing
+      // runs it a third time.
+      await remoteSettled(second.base, adminToken, seenProcessed);
       const again = await fetch(`${second.base}/api/v1/webhook-events/${eventId}`, { headers: auth });
       expect(((await again.json()) as { data: { status: string; attempts: number } }).data).toMatchObject({
         status: 'processed',

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BOOTSTRAP, isolatedDatabase } from './helpers/test-app.js';
 import { CHILD_START_BUDGET_MS, kill, startChild, token, type Child } from './support/child-app.js';
-import { eventually, STANDARD_SECRET, standardDelivery } from './support/webhook-deliveries.js';
+import { STANDARD_SECRET, standardDelivery } from './support/webhook-deliveries.js';
+import { waitFor } from './support/wait.js';
 
 const EVENTS = 60;
 
@@ -66,13 +67,12 @@ describe('several app processes on one database', () => {
       }
 
       const auth = { authorization: `Bearer ${await token(receiver.base)}` };
-      await eventually(
+      await waitFor(
         async () => {
           const res = await fetch(`${receiver.base}/api/v1/webhook-events?status=processed&limit=1`, { headers: auth });
-          return ((await res.json()) as { total: number }).total === EVENTS ? true : undefined;
+          return ((await res.json()) as { total: number }).total === EVENTS;
         },
-        20000,
-        `${EVENTS} events processed`,
+        { what: `${EVENTS} events processed`, timeoutMs: 20000 },
       );
 
       const lines = (existsSync(env.MARKER_FILE) ? readFileSync(env.MARKER_FILE, 'utf8').trim().split('\n') : []).map(

@@ -4,7 +4,8 @@ import { WebhookHandler, type InboxEvent } from '../src/modules/webhooks/handler
 import { WebhookInbox } from '../src/modules/webhooks/inbox/webhook-inbox.service.js';
 import { WebhookWorker } from '../src/modules/webhooks/dispatch/webhook-worker.service.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
-import { eventually, STANDARD_SECRET, standardDelivery } from './support/webhook-deliveries.js';
+import { STANDARD_SECRET, standardDelivery } from './support/webhook-deliveries.js';
+import { waitFor } from './support/wait.js';
 
 const LEASE_MS = 300;
 const started: string[] = [];
@@ -72,11 +73,11 @@ describe('webhook leases (e2e)', () => {
   it('renews the lease while a call outlasts it: a second worker and the sweeper leave the event alone', async () => {
     const id = await insert('order.long');
     const processing = worker.process(id);
-    await eventually(async () => (waiting.has(id) ? true : undefined), 5000, 'the after-commit call to start');
+    await waitFor(() => waiting.has(id), { what: 'the after-commit call to start', timeoutMs: 5000 });
     const claimedUntil = Date.now() + LEASE_MS;
     const renewalsBefore = (await debug()).leaseRenewals;
     // Wait until the claim's lease has run out by the clock (twice over): what a second worker needs.
-    await eventually(async () => (Date.now() > claimedUntil + LEASE_MS ? true : undefined), 10000, 'two leases');
+    await waitFor(() => Date.now() > claimedUntil + LEASE_MS, { what: 'two leases', timeoutMs: 10000 });
     const missedBefore = (await debug()).claims.missed;
     await worker.process(id);
     await worker.sweep();
@@ -98,24 +99,22 @@ describe('webhook leases (e2e)', () => {
     expect(claim).not.toBeNull();
     await worker.sweep();
     expect(started).not.toContain(id);
-    await eventually(
+    await waitFor(
       async () => {
         const r = await row(id);
         const until =
           r.lease_until instanceof Date ? r.lease_until : new Date(`${String(r.lease_until).replace(' ', 'T')}Z`);
-        return Date.now() > until.getTime() ? true : undefined;
+        return Date.now() > until.getTime();
       },
-      5000,
-      'the dead lease to expire',
+      { what: 'the dead lease to expire', timeoutMs: 5000 },
     );
     await worker.sweep();
-    await eventually(async () => (waiting.has(id) ? true : undefined), 5000, 'the event retaken');
+    await waitFor(() => waiting.has(id), { what: 'the event retaken', timeoutMs: 5000 });
     waiting.get(id)!();
-    await eventually(
-      async () => ((await row(id)).status === 'processed' ? true : undefined),
-      5000,
-      'the retaken event processed',
-    );
+    await waitFor(async () => (await row(id)).status === 'processed', {
+      what: 'the retaken event processed',
+      timeoutMs: 5000,
+    });
     expect(await row(id)).toMatchObject({ status: 'processed', attempts: 2 });
   });
 });

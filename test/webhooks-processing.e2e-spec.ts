@@ -4,8 +4,11 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { WEBHOOK_INTAKE } from '../src/database/webhook-intake.js';
 import { WebhookHandler, type InboxEvent } from '../src/modules/webhooks/handlers/webhook-handler.decorator.js';
 import { WebhookInbox } from '../src/modules/webhooks/inbox/webhook-inbox.service.js';
+import { WebhookWorker } from '../src/modules/webhooks/dispatch/webhook-worker.service.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
-import { eventually, sleep, STANDARD_SECRET, standardDelivery, type Delivery } from './support/webhook-deliveries.js';
+import { sleep, STANDARD_SECRET, standardDelivery, type Delivery } from './support/webhook-deliveries.js';
+import { waitFor } from './support/wait.js';
+import { sweepAndSettle } from './support/webhook-settle.js';
 
 const invocations = new Map<string, number>();
 const attemptTimes = new Map<string, number[]>();
@@ -118,13 +121,12 @@ describe('webhook processing (e2e)', () => {
   }
 
   const inState = (id: string, status: string, timeoutMs = 10000) =>
-    eventually(
+    waitFor(
       async () => {
         const e = await event(id);
         return e.status === status ? e : undefined;
       },
-      timeoutMs,
-      `event ${id} ${status}`,
+      { what: `event ${id} ${status}`, timeoutMs: timeoutMs },
     );
 
   const replay = (id: string, token = adminToken) =>
@@ -143,13 +145,12 @@ describe('webhook processing (e2e)', () => {
   /** A worker counts right after its database write, which the test may observe first: poll. */
   const metricReaches = async (series: string, expected: number) => {
     let last: number | undefined;
-    await eventually(
+    await waitFor(
       async () => {
         last = await metric(series);
-        return last === expected ? true : undefined;
+        return last === expected;
       },
-      3000,
-      `${series} = ${expected}`,
+      { what: `${series} = ${expected}`, timeoutMs: 3000 },
     ).catch(() => expect([series, last]).toEqual([series, expected]));
   };
 
@@ -169,8 +170,10 @@ describe('webhook processing (e2e)', () => {
     expect(data.filter((d) => !d.duplicate)).toHaveLength(1);
     const [id] = [...ids];
     await inState(id, 'processed');
-    // Long enough for several sweeps: nothing runs it again.
-    await sleep(700);
+    // Whatever could run it again, triggered rather than waited for: a duplicate dispatch, and a sweep as
+    // late as any lease or retry could fall due; then until all they dispatched has run.
+    await t.app.get(WebhookWorker).process(id);
+    await sweepAndSettle(t.app, new Date(Date.now() + 3_600_000));
     expect(invocations.get(id)).toBe(1);
     expect((await event(id)).attempts).toBe(1);
     const list = await fetch(`${base}/api/v1/webhook-events?externalEventId=${first.id}`, {
@@ -242,10 +245,13 @@ describe('webhook processing (e2e)', () => {
     expect(ignored.processedAt).not.toBeNull();
     await metricReaches('webhook_processed_total{source="acme",type="order.unheard-of",outcome="ignored"}', 1);
     expect((await replay(id)).status).toBe(202);
-    await eventually(async () => {
-      const e = await event(id);
-      return e.status === 'ignored' && e.attempts === 1 ? true : undefined;
-    });
+    await waitFor(
+      async () => {
+        const e = await event(id);
+        return e.status === 'ignored' && e.attempts === 1;
+      },
+      { what: 'the replayed event ignored by a worker' },
+    );
     await metricReaches('webhook_processed_total{source="acme",type="order.unheard-of",outcome="ignored"}', 2);
   });
 
@@ -255,11 +261,11 @@ describe('webhook processing (e2e)', () => {
     const busy = await replay(id);
     expect(busy.status).toBe(409);
     expect(((await busy.json()) as { type: string }).type).toMatch(/\/conflict$/);
-    await eventually(async () => (release ? true : undefined));
+    await waitFor(() => release, { what: 'the slow handler to block' });
     release!();
     await inState(id, 'processed');
     expect((await replay(id)).status).toBe(202);
-    await eventually(async () => (invocations.get(id) === 2 ? true : undefined));
+    await waitFor(() => invocations.get(id) === 2, { what: 'the replay to run the handler again' });
     await inState(id, 'processed');
     expect((await replay('01JNOSUCHEVENT000000000000')).status).toBe(404);
   });

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { DEV_SECRETS } from '../src/config/env.schema.js';
 import { startWithSandbox, type SandboxedApp } from './support/integrations.js';
-import { eventually, standardDelivery } from './support/webhook-deliveries.js';
+import { standardDelivery } from './support/webhook-deliveries.js';
+import { waitFor } from './support/wait.js';
 
 /** An email service that takes every message and answers only when told to. */
 interface HangingEmail {
@@ -116,7 +117,7 @@ describe('webhook acknowledgements while the email service hangs', () => {
         .expect(201);
     }
     // Both settlements' notifications are now calling the email service, which does not answer.
-    await eventually(async () => (email.held.length >= 2 ? true : undefined), 15000, 'both email calls');
+    await waitFor(() => email.held.length >= 2, { what: 'both email calls', timeoutMs: 15000 });
     const calls = email.held.slice(0, 2);
 
     // A bounded burst of new signed webhooks (20) while both calls hang: every one acknowledged.
@@ -139,41 +140,38 @@ describe('webhook acknowledgements while the email service hangs', () => {
     );
     expect(new Set(ids).size).toBe(20);
     // They are processed too (the settlement handler), with the email calls still pending.
-    await eventually(
+    await waitFor(
       async () => {
         const res = await s.t.http
           .get('/api/v1/webhook-events?source=payment-service&status=processed&limit=100')
           .set(auth);
         const done = new Set((res.body as Envelope<{ eventId: string }[]>).data.map((e) => e.eventId));
-        return ids.every((id) => done.has(id)) ? true : undefined;
+        return ids.every((id) => done.has(id));
       },
-      15000,
-      'the probe events processed while the email calls hang',
+      { what: 'the probe events processed while the email calls hang', timeoutMs: 15000 },
     );
     expect(calls.map((c) => c.closed)).toEqual([false, false]);
 
     email.release();
-    const mails = await eventually(
+    const mails = await waitFor(
       async () => {
         const res = await s.t.http.get('/api/v1/email-messages?to=slow-email%40example.com').set(auth);
         const list = (res.body as Envelope<{ messageId: string }[]>).data;
         return list.length >= 2 ? list : undefined;
       },
-      10000,
-      'the email recorded',
+      { what: 'the email recorded', timeoutMs: 10000 },
     );
     expect(mails).toHaveLength(2);
     // One key per settling event, however often each was asked for; both notifications finished.
     expect(new Set(email.held.map((h) => h.key)).size).toBe(2);
-    await eventually(
+    await waitFor(
       async () => {
         const res = await s.t.http
           .get('/api/v1/webhook-events?source=internal&type=payment.notification&status=processed')
           .set(auth);
-        return (res.body as Envelope<unknown[]>).data.length === 2 ? true : undefined;
+        return (res.body as Envelope<unknown[]>).data.length === 2;
       },
-      10000,
-      'both notifications processed',
+      { what: 'both notifications processed', timeoutMs: 10000 },
     );
   });
 });

@@ -1,12 +1,18 @@
 import { CircuitState } from 'cockatiel';
 import { TrackedBreaker } from './circuit-breaker.js';
+import { testClock, type TestClock } from '../../test/support/clock.js';
 import { statusError } from './upstream-errors.js';
 
 const fail = (status: number) => () => Promise.reject(statusError(status, {}, {}));
 const ok = () => Promise.resolve('ok');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('TrackedBreaker', () => {
+  let testClockInUse: TestClock | undefined;
+  afterEach(() => {
+    testClockInUse?.restore();
+    testClockInUse = undefined;
+  });
+
   it('opens after N consecutive counted failures and reports the time left', async () => {
     const states: CircuitState[] = [];
     const breaker = new TrackedBreaker({ consecutiveFailures: 2, halfOpenAfterMs: 5000 }, (s) => states.push(s));
@@ -47,10 +53,14 @@ describe('TrackedBreaker', () => {
   });
 
   it('lets one test call through after halfOpenAfter and closes on success', async () => {
+    // The breaker reads Date.now(): on a test clock "still open" cannot turn into "half-open" under load.
+    const clock = (testClockInUse = testClock());
     const breaker = new TrackedBreaker({ consecutiveFailures: 1, halfOpenAfterMs: 40 });
     await expect(breaker.execute(fail(500))).rejects.toBeDefined();
+    clock.advance(39);
+    expect(breaker.blockedForMs()).toBe(1);
     await expect(breaker.execute(ok)).rejects.toThrow(/open/i);
-    await sleep(50);
+    clock.advance(1);
     expect(breaker.blockedForMs()).toBe(0);
     await expect(breaker.execute(ok)).resolves.toBe('ok');
     expect(breaker.stateName).toBe('closed');

@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
-import { MemoryLogger, delay, json, startUpstream, type FakeUpstream } from '../../test/gateway/fake-upstream.js';
+import { MemoryLogger, json, startUpstream, type FakeUpstream } from '../../test/gateway/fake-upstream.js';
 import { GeocodeDto, TOKYO, closeGateways, failure, makeGateway } from '../../test/gateway/fixtures.js';
+import { waitFor } from '../../test/support/wait.js';
 import { ApiKeyAuth } from './auth-strategies.js';
 import { UpstreamException } from './upstream-errors.js';
 
@@ -128,17 +129,15 @@ describe('ServiceGateway', () => {
   });
 
   it('gives up at once when the caller aborts, with the caller’s reason', async () => {
-    upstream.handler = async (_req, res) => {
-      await delay(1000);
-      json(res, 200, TOKYO);
-    };
-    const gw = makeGateway([upstream.url]);
+    // Never answered, read timeout and deadline far off: only the caller's abort can end the call.
+    upstream.handler = () => undefined;
+    const gw = makeGateway([upstream.url], { policy: { readTimeoutMs: 600_000, totalTimeoutMs: 600_000 } });
     const ctrl = new AbortController();
-    const started = Date.now();
-    setTimeout(() => ctrl.abort(new Error('client disconnected')), 50);
-    const error = await failure(() => gw.request({ method: 'GET', path: '/v1/geocode', signal: ctrl.signal }));
-    expect(error).toEqual(new Error('client disconnected'));
-    expect(Date.now() - started).toBeLessThan(500);
+    const call = failure(() => gw.request({ method: 'GET', path: '/v1/geocode', signal: ctrl.signal }));
+    await waitFor(() => upstream.count() === 1, { what: 'the request at the upstream' });
+    ctrl.abort(new Error('client disconnected'));
+    expect(await call).toEqual(new Error('client disconnected'));
+    expect(upstream.count()).toBe(1);
   });
 
   it('snapshots the integration for /api/v1/integrations', async () => {

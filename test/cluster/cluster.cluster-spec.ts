@@ -12,6 +12,7 @@ import {
   stopCluster,
   type Cluster,
 } from './cluster.js';
+import { waitFor } from '../support/wait.js';
 
 interface UserBody {
   data: { userId: string; name: string; email: string };
@@ -144,7 +145,8 @@ describe('three instances on one PostgreSQL and one Redis', () => {
       }
     })();
     const workers = Array.from({ length: 10 }, (_, w) => worker(w));
-    await new Promise((r) => setTimeout(r, 1000));
+    // Stopped under load: once the writers are well under way, not after a guess at how long that takes.
+    await waitFor(() => results.length > 50, { what: 'more than 50 writes answered before the SIGTERM' });
     victim.process.kill('SIGTERM');
     await Promise.all([probe, ...workers]);
     const code = await victim.exited;

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { waitFor } from '../support/wait.js';
 
 export const ADMIN_DB = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -72,18 +73,17 @@ export function startInstance(name: string, port: number, env: Record<string, st
 }
 
 export async function waitReady(instance: Instance, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (instance.process.exitCode !== null) throw new Error(`${instance.name} exited:\n${instance.output()}`);
-    try {
-      const res = await fetch(`${instance.url}/health/ready`);
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${instance.name} not ready in time:\n${instance.output()}`);
+  // A refused connection (not listening yet) is a "not yet"; an exit ends the wait at once.
+  const outcome = await waitFor(
+    async () =>
+      instance.process.exitCode !== null
+        ? 'exited'
+        : (await fetch(`${instance.url}/health/ready`)).status === 200 && 'ready',
+    { what: `${instance.name} ready`, timeoutMs, intervalMs: 100 },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}:\n${instance.output()}`);
+  });
+  if (outcome === 'exited') throw new Error(`${instance.name} exited:\n${instance.output()}`);
 }
 
 export async function stopInstance(instance: Instance, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -15,6 +15,8 @@ import {
   stopCluster,
   type Cluster,
 } from './cluster.js';
+import { waitFor } from '../support/wait.js';
+import { queueCounts } from '../support/webhook-settle.js';
 
 const signer = new Webhook(DEV_SECRETS.WEBHOOK_PAYMENT_SERVICE_SECRETS);
 
@@ -104,24 +106,45 @@ describe('webhooks and outbound calls across three instances (PostgreSQL + Redis
 
   /** Waits until `count` events of `source` are processed (the payment emails are `internal` follow-ups). */
   async function waitProcessed(count: number, timeoutMs = 60_000, source = 'payment-service'): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const { rows } = await sql.query<{ n: string }>(
-        "SELECT count(*) AS n FROM webhook_events WHERE status = 'processed' AND source = $1",
-        [source],
-      );
-      if (Number(rows[0].n) >= count) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`fewer than ${count} ${source} events processed in time`);
+    await waitFor(
+      async () => {
+        const { rows } = await sql.query<{ n: string }>(
+          "SELECT count(*) AS n FROM webhook_events WHERE status = 'processed' AND source = $1",
+          [source],
+        );
+        return Number(rows[0].n) >= count;
+      },
+      { what: `${count} ${source} events processed`, timeoutMs, intervalMs: 200 },
+    );
   }
 
   /** Waits until the email provider has accepted `count` more emails than `before`. */
   async function waitEmails(before: number, count: number, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && emailsSent(sandbox) - before < count) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(() => emailsSent(sandbox) - before >= count, { what: `${count} emails sent`, timeoutMs });
+  }
+
+  /**
+   * Until nothing is left that could process an event or send an email again: no event waits, retries
+   * or is held in the database, no instance has an attempt in flight, and the shared queue is idle. A
+   * duplicate would have happened by then; a fixed pause would only make one likely to show.
+   */
+  async function quiescent(timeoutMs = 60_000): Promise<void> {
+    await waitFor(
+      async () => {
+        const { rows } = await sql.query<{ n: string }>(
+          "SELECT count(*) AS n FROM webhook_events WHERE status IN ('pending', 'retrying', 'processing')",
+        );
+        if (Number(rows[0].n) > 0) return false;
+        for (const instance of instances) {
+          const res = await fetch(`${instance.url}/debug`, { headers: { authorization: bearer } });
+          const { webhooks } = (await res.json()) as { webhooks: { inFlight: number; queue: Record<string, unknown> } };
+          const { waiting, active } = queueCounts(webhooks.queue);
+          if (webhooks.inFlight > 0 || waiting > 0 || active > 0) return false;
+        }
+        return true;
+      },
+      { what: 'the cluster to have nothing left to process', timeoutMs, intervalMs: 200 },
+    );
   }
 
   it('fetches one OAuth 2.0 token for the whole cluster', async () => {
@@ -150,19 +173,21 @@ describe('webhooks and outbound calls across three instances (PostgreSQL + Redis
     expect(answers.filter((a) => !a.body.data.duplicate)).toHaveLength(1);
     const { rows: events } = await sql.query('SELECT id FROM webhook_events WHERE external_event_id = $1', [d.eventId]);
     expect(events).toHaveLength(1);
-    const deadline = Date.now() + 20_000;
     let status = 'pending';
-    while (Date.now() < deadline && status !== 'succeeded') {
-      const { rows } = await sql.query<{ status: string }>(
-        'SELECT status FROM payments WHERE provider_payment_id = $1',
-        [providerPaymentId],
-      );
-      status = rows[0].status;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      async () => {
+        const { rows } = await sql.query<{ status: string }>(
+          'SELECT status FROM payments WHERE provider_payment_id = $1',
+          [providerPaymentId],
+        );
+        status = rows[0].status;
+        return status === 'succeeded';
+      },
+      { what: 'the payment succeeded', timeoutMs: 20_000, intervalMs: 100 },
+    ).catch(() => undefined);
     expect(status).toBe('succeeded');
     await waitEmails(before, 1, 20_000);
-    await new Promise((r) => setTimeout(r, 1000)); // room for a duplicate to show up, if there were one
+    await quiescent(20_000);
     expect(emailsSent(sandbox) - before).toBe(1);
   });
 
@@ -198,7 +223,8 @@ describe('webhooks and outbound calls across three instances (PostgreSQL + Redis
       }
     };
     const senders = Array.from({ length: 30 }, sender);
-    await new Promise((r) => setTimeout(r, 700));
+    // Killed mid-stream: once a tenth of the deliveries are out, not after a guess at how long that takes.
+    await waitFor(() => next >= deliveries.length / 10, { what: 'a tenth of the deliveries sent', intervalMs: 10 });
     instances[victim].process.kill('SIGKILL');
     await instances[victim].exited;
     instances[victim] = startInstance(`wh-${victim}-restarted`, instances[victim].port, env);
@@ -213,7 +239,7 @@ describe('webhooks and outbound calls across three instances (PostgreSQL + Redis
     expect(rows).toEqual([{ status: 'processed', n: '1000' }]);
     // The emails are follow-up events: each settlement's, once.
     await waitEmails(emailsBefore, 1000, 90_000);
-    await new Promise((r) => setTimeout(r, 1000)); // room for a duplicate to show up, if there were one
+    await quiescent(90_000);
     const { rows: mails } = await sql.query<{ n: string; keys: string }>(
       "SELECT count(*) AS n, count(DISTINCT idempotency_key) AS keys FROM email_messages WHERE idempotency_key LIKE 'webhook:%'",
     );

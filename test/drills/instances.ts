@@ -5,16 +5,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../cluster/cluster.js';
-
-/** Polls `probe` every 100 ms until it resolves true; throws after `timeoutMs`. */
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what}: not reached within ${timeoutMs} ms`);
-}
+import { waitFor } from '../support/wait.js';
 
 const alive = (pid: number) => {
   try {
@@ -30,10 +21,10 @@ async function stopPid(pid: number, signal: NodeJS.Signals): Promise<void> {
   if (!alive(pid)) return;
   process.kill(pid, signal);
   try {
-    await waitFor(`pid ${pid} exits`, async () => !alive(pid), 15_000);
+    await waitFor(async () => !alive(pid), { what: `pid ${pid} exits`, timeoutMs: 15_000, intervalMs: 100 });
   } catch {
     if (alive(pid)) process.kill(pid, 'SIGKILL');
-    await waitFor(`pid ${pid} killed`, async () => !alive(pid), 5_000);
+    await waitFor(async () => !alive(pid), { what: `pid ${pid} killed`, timeoutMs: 5_000, intervalMs: 100 });
   }
 }
 
@@ -106,7 +97,7 @@ export class RedisInstance {
   async start(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
     this.child = spawn('redis-server', args, { stdio: 'ignore' });
-    await waitFor('redis answers PING', () => this.ping());
+    await waitFor(() => this.ping(), { what: 'redis answers PING', timeoutMs: 30_000, intervalMs: 100 });
   }
 
   async stop(): Promise<void> {

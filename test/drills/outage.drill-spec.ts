@@ -8,7 +8,8 @@ import { createApp } from '../../src/app.setup.js';
 import { loadConfig } from '../../src/config/app.config.js';
 import { STANDARD_SECRET, standardDelivery } from '../support/webhook-deliveries.js';
 import { BOOTSTRAP } from '../helpers/test-app.js';
-import { PostgresInstance, RedisInstance, waitFor } from './instances.js';
+import { waitFor } from '../support/wait.js';
+import { PostgresInstance, RedisInstance } from './instances.js';
 
 /** Every request is answered within this (statement 2 s + acquire 1 s + a loaded machine's slack). */
 const BUDGET_MS = 8000;
@@ -191,7 +192,11 @@ describe('outage drills: PostgreSQL and Redis stopped and restarted under load',
     expect(String(metrics.body)).toMatch(/cache_fallbacks_total\{operation="get",reason="[a-z-]+"\} [1-9]/);
 
     await under('redis-starting', () => redis!.start(), 10);
-    await waitFor('redis up again in /health', async () => (await health('/health')).body.status === 'ok');
+    await waitFor(async () => (await health('/health')).body.status === 'ok', {
+      what: 'redis up again in /health',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     await rounds('redis-back', 3);
     expect(statuses(of('redis-back').filter((a) => a.status >= 300))).toEqual([]);
   }, 120_000);
@@ -211,7 +216,11 @@ describe('outage drills: PostgreSQL and Redis stopped and restarted under load',
 
     await under('pg-starting', async () => {
       await postgres!.start();
-      await waitFor('ready after PostgreSQL restarts', async () => (await health('/health/ready')).status === 200);
+      await waitFor(async () => (await health('/health/ready')).status === 200, {
+        what: 'ready after PostgreSQL restarts',
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
     });
     await rounds('pg-back', 3);
     expect(statuses(of('pg-back').filter((a) => a.status >= 300))).toEqual([]);

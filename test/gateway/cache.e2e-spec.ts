@@ -1,5 +1,6 @@
 import { createCache, type Cache } from 'cache-manager';
 import { Registry } from 'prom-client';
+import { testClock } from '../support/clock.js';
 import { delay, json, startUpstream, type FakeUpstream } from './fake-upstream.js';
 import { GeocodeDto, TOKYO, closeGateways, failure, makeGateway } from './fixtures.js';
 
@@ -72,13 +73,21 @@ describe('gateway cache for lookups', () => {
   });
 
   it('expires entries after their TTL', async () => {
-    const gw = makeGateway([upstream.url], { cache });
-    await gw.request(lookup('Sapporo', { cacheTtlMs: 80 }));
-    await gw.request(lookup('Sapporo', { cacheTtlMs: 80 }));
-    expect(upstream.count()).toBe(1);
-    await delay(120);
-    await gw.request(lookup('Sapporo', { cacheTtlMs: 80 }));
-    expect(upstream.count()).toBe(2);
+    // The cache reads Date.now(): on a test clock the entry is fresh until the test moves time past its
+    // TTL, however slow the calls in between.
+    const clock = testClock();
+    try {
+      const gw = makeGateway([upstream.url], { cache });
+      await gw.request(lookup('Sapporo', { cacheTtlMs: 80 }));
+      clock.advance(79);
+      await gw.request(lookup('Sapporo', { cacheTtlMs: 80 }));
+      expect(upstream.count()).toBe(1);
+      clock.advance(2);
+      await gw.request(lookup('Sapporo', { cacheTtlMs: 80 }));
+      expect(upstream.count()).toBe(2);
+    } finally {
+      clock.restore();
+    }
   });
 
   it('a broken cache degrades to calling upstream', async () => {

@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { DEFAULT_INSTANCE_BREAKER, DEFAULT_SERVICE_BREAKER } from '../../src/gateway/index.js';
 import { UpstreamException } from '../../src/gateway/upstream-errors.js';
-import { delay, json, startUpstream, type FakeUpstream, type SeenRequest } from './fake-upstream.js';
+import { json, startUpstream, type FakeUpstream, type SeenRequest } from './fake-upstream.js';
+import { waitFor } from '../support/wait.js';
 import { LENIENT_BREAKERS, TOKYO, closeGateways, failure, makeGateway } from './fixtures.js';
 
 const API = '/v1/geocode';
@@ -20,16 +21,6 @@ async function outcome(call: () => Promise<unknown>): Promise<string> {
     if (!(e instanceof UpstreamException)) throw e;
     return `${e.getStatus()} ${e.problem.type}`;
   }
-}
-
-/** Polls `check` (bounded in count), running `step` before each look. */
-async function until(check: () => boolean, step: () => Promise<unknown> = () => delay(10), tries = 300) {
-  for (let i = 0; i < tries; i++) {
-    await step();
-    if (check()) return;
-    await delay(10);
-  }
-  throw new Error('condition not met in time');
 }
 
 describe('a dead upstream opens the breakers and then fails fast (issue 8 item 2)', () => {
@@ -140,9 +131,12 @@ describe('a dead upstream opens the breakers and then fails fast (issue 8 item 2
     await gw.checkHealth();
     const outcomes: string[] = [];
     // Every call before the trial is refused without a request; the first one after it goes out.
-    await until(
-      () => outcomes.at(-1) === 'ok',
-      async () => outcomes.push(await outcome(() => gw.request(get))),
+    await waitFor(
+      async () => {
+        outcomes.push(await outcome(() => gw.request(get)));
+        return outcomes.at(-1) === 'ok';
+      },
+      { what: 'a call let through after the half-open time' },
     );
     expect(outcomes.length).toBeGreaterThan(1);
     expect(new Set(outcomes.slice(0, -1))).toEqual(new Set(['503 circuit-open']));
@@ -168,9 +162,12 @@ describe('a dead upstream opens the breakers and then fails fast (issue 8 item 2
     a.handler = healthy;
     b.handler = healthy;
     const snap = () => gw.snapshot();
-    await until(
-      () => snap().circuit.state === 'closed' && snap().instances.every((i) => i.circuit === 'closed' && i.healthy),
-      () => gw.checkHealth(),
+    await waitFor(
+      async () => {
+        await gw.checkHealth();
+        return snap().circuit.state === 'closed' && snap().instances.every((i) => i.circuit === 'closed' && i.healthy);
+      },
+      { what: 'the health checks to close every breaker' },
     );
     expect(apiCalls()).toBe(sent);
     expect(await outcome(() => gw.request(get))).toBe('ok');

@@ -2,16 +2,11 @@ import { performance } from 'node:perf_hooks';
 import type { ServiceGateway } from '../../src/gateway/index.js';
 import { UpstreamException } from '../../src/gateway/upstream-errors.js';
 import { ApiKeyAuth } from '../../src/gateway/auth-strategies.js';
-import { delay, gaps, json, MemoryLogger, startUpstream, type FakeUpstream } from './fake-upstream.js';
+import { gaps, json, MemoryLogger, startUpstream, type FakeUpstream } from './fake-upstream.js';
+import { waitFor } from '../support/wait.js';
 import { GeocodeDto, TOKYO, closeGateways, failure, makeGateway } from './fixtures.js';
 
 const BASE = 40;
-
-/** Polls a condition, bounded in count. */
-async function until(check: () => boolean, tries = 500): Promise<void> {
-  for (let i = 0; i < tries && !check(); i++) await delay(5);
-  if (!check()) throw new Error('condition not met in time');
-}
 
 /** Records the wait of every retry the gateway decides (the decided value, not a measured gap). */
 function decidedWaits(gw: ServiceGateway): Array<{ delayMs: number; retryAfterMs?: number; at: number }> {
@@ -66,10 +61,11 @@ describe('gateway retries against a real upstream', () => {
   });
 
   it('retries a dropped connection and a read timeout', async () => {
-    upstream.handler = async (_req, res) => {
+    upstream.handler = (_req, res) => {
       const n = upstream.count();
       if (n === 1) return void res.socket?.destroy();
-      if (n === 2) await delay(300);
+      // Never answered (closed with the upstream): only the read timeout ends the second attempt.
+      if (n === 2) return;
       json(res, 200, TOKYO);
     };
     const gw = makeGateway([upstream.url], { policy: { retryBaseDelayMs: 5, readTimeoutMs: 100 } });
@@ -92,22 +88,23 @@ describe('gateway retries against a real upstream', () => {
 
   it('waits until the HTTP-date Retry-After gives on a 429', async () => {
     let date = '';
+    let answeredAt = 0;
     upstream.handler = (_req, res) => {
       if (upstream.count() > 1) return json(res, 200, TOKYO);
-      date = new Date(Date.now() + 2000).toUTCString(); // whole seconds: 1-2 s from now
+      answeredAt = Date.now();
+      date = new Date(answeredAt + 2000).toUTCString(); // whole seconds: 1-2 s from now
       json(res, 429, {}, { 'Retry-After': date });
     };
     const gw = makeGateway([upstream.url], { policy: { retryBaseDelayMs: BASE } });
     const decided = decidedWaits(gw);
-    const sentAt = Date.now();
     await gw.request({ method: 'GET', path: '/v1/geocode' });
     expect(upstream.count()).toBe(2);
-    // The wait is the one Retry-After gave: until that date, as measured when the 429 arrived.
+    // The wait is the one Retry-After gave: until that date, as measured when the 429 arrived, which is
+    // after the upstream sent it and before the gateway decided (bounds that hold however late it runs).
     const [{ delayMs, retryAfterMs, at }] = decided;
     expect(delayMs).toBe(retryAfterMs);
-    expect(Date.parse(date) - delayMs).toBeGreaterThanOrEqual(sentAt);
+    expect(Date.parse(date) - delayMs).toBeGreaterThanOrEqual(answeredAt);
     expect(Date.parse(date) - delayMs).toBeLessThanOrEqual(at);
-    expect(delayMs).toBeGreaterThan(900);
     expect(upstream.requests[1].at - upstream.requests[0].at).toBeGreaterThanOrEqual(delayMs - 2);
   });
 
@@ -132,7 +129,7 @@ describe('gateway retries against a real upstream', () => {
         : json(res, 200, TOKYO);
     const gw = makeGateway([upstream.url]);
     const first = gw.request({ method: 'GET', path: '/first' });
-    await until(() => gw.snapshot().rateLimit.pausedUntil !== null);
+    await waitFor(() => gw.snapshot().rateLimit.pausedUntil !== null, { what: 'the 429 to pause the service' });
     const second = gw.request({ method: 'GET', path: '/second' });
     await Promise.all([first, second]);
     const paused = upstream.requests[0].at;
@@ -151,35 +148,56 @@ describe('gateway retries against a real upstream', () => {
   });
 
   it('one deadline spans every attempt and wait: 504 when it passes', async () => {
-    upstream.handler = async (_req, res) => {
-      await delay(1500);
-      json(res, 200, TOKYO);
-    };
-    // Attempts time out at 400 ms and back off ~10, ~20 ms: the third attempt starts near 830 ms and
-    // the 1,030 ms deadline cuts it. The deadline sits 200 ms from either edge (a late second attempt
-    // that leaves no room for a retry → 502; a third attempt that times out on its own → 502), so a
-    // timer running late on a loaded machine cannot change the answer.
+    // The first attempt fails at once, the second is never answered and the read timeout is far off:
+    // only the call's deadline, counted from the call's start, can end it. A late timer only moves when.
+    upstream.handler = (_req, res) => (upstream.count() === 1 ? json(res, 503, {}) : undefined);
     const gw = makeGateway([upstream.url], {
-      policy: { readTimeoutMs: 400, retryBaseDelayMs: 10, totalTimeoutMs: 1030 },
+      policy: { readTimeoutMs: 600_000, retryBaseDelayMs: 10, totalTimeoutMs: 2500 },
     });
     const started = performance.now();
     const error = (await failure(() => gw.request({ method: 'GET', path: '/v1/geocode' }))) as UpstreamException;
     const elapsed = performance.now() - started;
-    // 504 (the deadline), not 502 (read timeouts until the retries ran out); never before the deadline.
     expect(error.problem).toMatchObject({ status: 504, type: 'upstream-timeout', extensions: { integration: 'maps' } });
-    expect(elapsed).toBeGreaterThanOrEqual(1025);
-    expect(upstream.count()).toBe(3);
+    expect(error).toMatchObject({ reason: 'deadline', attempts: 2 });
+    // Never before the deadline.
+    expect(elapsed).toBeGreaterThanOrEqual(2495);
+    expect(upstream.count()).toBe(2);
+  });
+
+  it('the time already spent counts against the deadline: a retry that would pass it is not made', async () => {
+    // The first attempt is answered 503 once at least 600 ms of the 10 s deadline are spent; the 9.5 s
+    // backoff would then end past the deadline, so the gateway fails at once (a late machine only spends
+    // more). A deadline restarted per attempt, or not counting the first attempt, would wait and retry.
+    upstream.handler = async (_req, res) => {
+      await waitFor(() => performance.now() - started >= 600, { what: '600 ms of the call spent' });
+      json(res, 503, {});
+    };
+    const gw = makeGateway([upstream.url], {
+      policy: { readTimeoutMs: 600_000, retryBaseDelayMs: 9500, totalTimeoutMs: 10_000 },
+    });
+    const waits = decidedWaits(gw);
+    const started = performance.now();
+    const error = (await failure(() => gw.request({ method: 'GET', path: '/v1/geocode' }))) as UpstreamException;
+    expect(error).toMatchObject({ attempts: 1, upstreamStatus: 503 });
+    expect(error.problem).toMatchObject({
+      status: 502,
+      params: { reason: 'next retry would pass the deadline (last: HTTP 503)' },
+    });
+    // The backoff was decided, then not waited: the one request is all the upstream saw.
+    expect(waits.map((w) => w.delayMs)).toEqual([9500]);
+    expect(upstream.count()).toBe(1);
   });
 
   it('an upstream that never answers is cut at the deadline, not the read timeout', async () => {
     upstream.handler = () => undefined;
-    const gw = makeGateway([upstream.url], { policy: { readTimeoutMs: 10_000, totalTimeoutMs: 150 } });
+    // The read timeout is far past the test's own timeout: the reason says which timer ended the call.
+    const gw = makeGateway([upstream.url], { policy: { readTimeoutMs: 600_000, totalTimeoutMs: 150 } });
     const started = performance.now();
     const error = (await failure(() => gw.request({ method: 'GET', path: '/v1/geocode' }))) as UpstreamException;
     expect(error).toMatchObject({ reason: 'deadline', attempts: 1 });
     expect(error.getStatus()).toBe(504);
-    // Before the read timeout could have fired: the deadline cut it.
-    expect(performance.now() - started).toBeLessThan(10_000);
+    // Never before the deadline.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(145);
   });
 
   it('a retried POST carries the same Idempotency-Key, body and request id', async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { bearer, createUser, envelope, expectProblem, list } from '../helpers/http.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { CREDENTIALS } from '../support/sandbox-http.js';
+import { waitFor } from '../support/wait.js';
 import { startWithSandbox, type SandboxedApp } from '../support/integrations.js';
 
 interface TokenBody {
@@ -210,14 +211,15 @@ describe('every external service down', () => {
 
   it('once the health checks eject every instance, calls answer 503 + Retry-After naming the integration, while /health/ready and /health stay 200', async () => {
     // Let the active health checks run and mark every instance down.
-    const deadline = Date.now() + 5000;
     let states: string[] = [];
-    while (Date.now() < deadline) {
-      const res = await t.http.get('/api/v1/integrations').set('authorization', bearer(token)).expect(200);
-      states = list<IntegrationBody>(res).data.map((i) => i.state);
-      if (states.every((st) => st === 'down')) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      async () => {
+        const res = await t.http.get('/api/v1/integrations').set('authorization', bearer(token)).expect(200);
+        states = list<IntegrationBody>(res).data.map((i) => i.state);
+        return states.every((st) => st === 'down');
+      },
+      { what: 'every integration down', timeoutMs: 5000 },
+    ).catch(() => undefined);
     expect(states).toEqual(['down', 'down', 'down', 'down']);
 
     // Every instance ejected: fail fast, nothing is sent (connections would be refused anyway).

@@ -1,5 +1,6 @@
 import { DEV_SECRETS } from '../../src/config/env.schema.js';
 import { startWithSandbox, type SandboxedApp } from '../support/integrations.js';
+import { waitFor } from '../support/wait.js';
 
 interface Envelope<T> {
   data: T;
@@ -56,16 +57,6 @@ describe('payment settled by its webhook, user emailed once (sandbox end to end)
     return res.body as Envelope<T>;
   };
 
-  async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const value = await fn();
-      if (value !== undefined) return value;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  }
-
   async function pay(amount: number, email: string): Promise<{ payment: Payment; email: string }> {
     const user = await s.t.http.post('/api/v1/users').set(auth).send({ name: 'Payer', email }).expect(201);
     const created = await s.t.http
@@ -82,22 +73,31 @@ describe('payment settled by its webhook, user emailed once (sandbox end to end)
 
   it('settles a payment as succeeded through the signed webhook and emails the user once', async () => {
     const { payment, email } = await pay(1200, 'flow-ok@example.com');
-    const settled = await until('payment succeeded', async () => {
-      const p = (await get<Payment>(`/api/v1/payments/${payment.paymentId}`)).data;
-      return p.status === 'pending' ? undefined : p;
-    });
+    const settled = await waitFor(
+      async () => {
+        const p = (await get<Payment>(`/api/v1/payments/${payment.paymentId}`)).data;
+        return p.status === 'pending' ? undefined : p;
+      },
+      { what: 'payment succeeded' },
+    );
     expect(settled.status).toBe('succeeded');
-    const event = await until('event processed', async () => {
-      const events = (
-        await get<WebhookEventView[]>('/api/v1/webhook-events?source=payment-service&type=payment.succeeded')
-      ).data;
-      return events.find((e) => e.status === 'processed');
-    });
+    const event = await waitFor(
+      async () => {
+        const events = (
+          await get<WebhookEventView[]>('/api/v1/webhook-events?source=payment-service&type=payment.succeeded')
+        ).data;
+        return events.find((e) => e.status === 'processed');
+      },
+      { what: 'event processed' },
+    );
     expect(event.attempts).toBe(1);
-    const mails = await until('email recorded', async () => {
-      const m = await emailsTo(email);
-      return m.length > 0 ? m : undefined;
-    });
+    const mails = await waitFor(
+      async () => {
+        const m = await emailsTo(email);
+        return m.length > 0 ? m : undefined;
+      },
+      { what: 'email recorded' },
+    );
     expect(mails).toHaveLength(1);
     expect(mails[0].subject).toContain(payment.paymentId);
     // The email service saw the webhook event's id as the request id: the notification is traceable.
@@ -110,10 +110,13 @@ describe('payment settled by its webhook, user emailed once (sandbox end to end)
       .post(`/api/v1/webhook-events/${event.eventId}/replay`)
       .set(auth)
       .expect((r) => expect([200, 202]).toContain(r.status));
-    await until('replay processed', async () => {
-      const e = (await get<WebhookEventView>(`/api/v1/webhook-events/${event.eventId}`)).data;
-      return e.status === 'processed' && e.processedAt !== event.processedAt ? e : undefined;
-    });
+    await waitFor(
+      async () => {
+        const e = (await get<WebhookEventView>(`/api/v1/webhook-events/${event.eventId}`)).data;
+        return e.status === 'processed' && e.processedAt !== event.processedAt ? e : undefined;
+      },
+      { what: 'replay processed' },
+    );
     expect(await emailsTo(email)).toHaveLength(1);
     expect(s.stats().services.email.a.requests + s.stats().services.email.b.requests).toBe(emailCalls);
     expect((await get<Payment>(`/api/v1/payments/${payment.paymentId}`)).data.status).toBe('succeeded');
@@ -121,15 +124,21 @@ describe('payment settled by its webhook, user emailed once (sandbox end to end)
 
   it('settles a payment as failed (amount ending in 13) and says so by email', async () => {
     const { payment, email } = await pay(1213, 'flow-failed@example.com');
-    const settled = await until('payment settled', async () => {
-      const p = (await get<Payment>(`/api/v1/payments/${payment.paymentId}`)).data;
-      return p.status === 'pending' ? undefined : p;
-    });
+    const settled = await waitFor(
+      async () => {
+        const p = (await get<Payment>(`/api/v1/payments/${payment.paymentId}`)).data;
+        return p.status === 'pending' ? undefined : p;
+      },
+      { what: 'payment settled' },
+    );
     expect(settled.status).toBe('failed');
-    const mails = await until('email recorded', async () => {
-      const m = await emailsTo(email);
-      return m.length > 0 ? m : undefined;
-    });
+    const mails = await waitFor(
+      async () => {
+        const m = await emailsTo(email);
+        return m.length > 0 ? m : undefined;
+      },
+      { what: 'email recorded' },
+    );
     expect(mails).toHaveLength(1);
     expect(mails[0].subject).toMatch(/failed/);
   });
@@ -142,27 +151,36 @@ describe('payment settled by its webhook, user emailed once (sandbox end to end)
     try {
       const paid = await pay(1500, 'flow-email-down@example.com');
       email = paid.email;
-      const settled = await until('payment settled', async () => {
-        const p = (await get<Payment>(`/api/v1/payments/${paid.payment.paymentId}`)).data;
-        return p.status === 'pending' ? undefined : p;
-      });
+      const settled = await waitFor(
+        async () => {
+          const p = (await get<Payment>(`/api/v1/payments/${paid.payment.paymentId}`)).data;
+          return p.status === 'pending' ? undefined : p;
+        },
+        { what: 'payment settled' },
+      );
       // The outage does not hold the settlement back (it did when the email shared its transaction).
       expect(settled.status).toBe('succeeded');
-      notification = await until('notification dead', async () => {
-        const events = (
-          await get<WebhookEventView[]>('/api/v1/webhook-events?source=internal&type=payment.notification&limit=100')
-        ).data;
-        return events.find((e) => e.status === 'dead');
-      });
+      notification = await waitFor(
+        async () => {
+          const events = (
+            await get<WebhookEventView[]>('/api/v1/webhook-events?source=internal&type=payment.notification&limit=100')
+          ).data;
+          return events.find((e) => e.status === 'dead');
+        },
+        { what: 'notification dead' },
+      );
       expect(await emailsTo(email)).toHaveLength(0);
     } finally {
       await s.clearFaults();
     }
     await s.t.http.post(`/api/v1/webhook-events/${notification.eventId}/replay`).set(auth).expect(202);
-    await until('notification processed', async () => {
-      const e = (await get<WebhookEventView>(`/api/v1/webhook-events/${notification.eventId}`)).data;
-      return e.status === 'processed' ? e : undefined;
-    });
+    await waitFor(
+      async () => {
+        const e = (await get<WebhookEventView>(`/api/v1/webhook-events/${notification.eventId}`)).data;
+        return e.status === 'processed' ? e : undefined;
+      },
+      { what: 'notification processed' },
+    );
     const mails = await emailsTo(email);
     expect(mails).toHaveLength(1);
     expect(mails[0].subject).toMatch(/completed/);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PaymentReconciler } from '../../src/modules/payments/index.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { eventually } from '../support/webhook-deliveries.js';
+import { waitFor } from '../support/wait.js';
 import { requestsTo, sandboxEnv, startWithSandbox, type SandboxedApp } from '../support/integrations.js';
 
 interface Payment {
@@ -65,12 +65,10 @@ describe('payment reconciler (stale pending payments looked up at the payment se
         .expect(201);
       created.push(res.body.data as { paymentId: string; providerPaymentId: string });
     }
-    await eventually(
-      async () =>
-        created.every((p) => s.sandbox.payment(p.providerPaymentId)?.status !== 'pending') ? true : undefined,
-      5000,
-      'the payment service to settle both',
-    );
+    await waitFor(async () => created.every((p) => s.sandbox.payment(p.providerPaymentId)?.status !== 'pending'), {
+      what: 'the payment service to settle both',
+      timeoutMs: 5000,
+    });
     expect(await stale()).toBe(2);
     const metrics = await s.t.http.get('/metrics').set({ authorization: `Bearer ${await s.t.token(['ops:read'])}` });
     expect(metrics.text).toMatch(/^payments_stale_pending 2$/m);
@@ -89,24 +87,22 @@ describe('payment reconciler (stale pending payments looked up at the payment se
     expect(a.settled + b.settled).toBe(2);
     expect(requestsTo(s.stats(), 'payment') - lookups).toBe(2);
 
-    const [ok, failed] = await eventually(
+    const [ok, failed] = await waitFor(
       async () => {
         const both = await Promise.all(created.map((p) => payment(p.paymentId)));
         return both.every((p) => p.status !== 'pending') ? both : undefined;
       },
-      10000,
-      'both payments settled',
+      { what: 'both payments settled', timeoutMs: 10000 },
     );
     expect([ok.status, failed.status]).toEqual(['succeeded', 'failed']);
     expect(await stale()).toBe(0);
-    const mails = await eventually(
+    const mails = await waitFor(
       async () => {
         const res = await s.t.http.get('/api/v1/email-messages?to=reconcile%40example.com').set(auth).expect(200);
         const list = (res.body as { data: { subject: string }[] }).data;
         return list.length >= 2 ? list : undefined;
       },
-      10000,
-      'both emails',
+      { what: 'both emails', timeoutMs: 10000 },
     );
     expect(mails.map((m) => m.subject).sort()).toEqual(
       [`Payment ${ok.paymentId} completed`, `Payment ${failed.paymentId} failed`].sort(),

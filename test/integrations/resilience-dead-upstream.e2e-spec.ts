@@ -3,6 +3,7 @@ import { IntegrationsRegistry } from '../../src/modules/integrations/index.js';
 import { json, startUpstream, type FakeUpstream, type SeenRequest } from '../gateway/fake-upstream.js';
 import { bearer, envelope, expectProblem } from '../helpers/http.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { waitFor } from '../support/wait.js';
 
 interface IntegrationBody {
   name: string;
@@ -89,12 +90,15 @@ describe('dead upstream through the REST API: breakers open, calls fail fast, he
     for (const u of upstreams) u.handler = healthy;
     const registry = app().app.get(IntegrationsRegistry);
     let state = await maps();
-    // Bounded: each round runs the health checks once; the breakers take their test call once due (3 s).
-    for (let round = 0; round < 500 && (state.state !== 'up' || state.circuit.state !== 'closed'); round++) {
-      await registry.checkHealth();
-      state = await maps();
-      if (state.state !== 'up') await new Promise((r) => setTimeout(r, 20));
-    }
+    // Each round runs the health checks once; the breakers take their test call once due (3 s).
+    await waitFor(
+      async () => {
+        await registry.checkHealth();
+        state = await maps();
+        return state.state === 'up' && state.circuit.state === 'closed';
+      },
+      { what: 'maps up with its breaker closed', timeoutMs: 20_000 },
+    ).catch(() => undefined);
     expect(state).toMatchObject({ state: 'up', circuit: { state: 'closed' } });
     expect(state.instances.map((i) => [i.healthy, i.ejected, i.circuit])).toEqual([
       [true, false, 'closed'],

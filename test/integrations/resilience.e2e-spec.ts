@@ -1,5 +1,7 @@
 import { bearer, createUser, envelope, expectProblem } from '../helpers/http.js';
 import { requestsTo, startWithSandbox, type SandboxedApp } from '../support/integrations.js';
+import { testClock, type TestClock } from '../support/clock.js';
+import { waitFor } from '../support/wait.js';
 
 interface InstanceBody {
   url: string;
@@ -75,13 +77,13 @@ describe('resilience through the REST API (§5: failover, retries, breakers, hea
     });
 
     it('the active health checks take a out of rotation, and bring it back once it is up', async () => {
-      let payment = await integration('payment');
-      const deadline = Date.now() + 5000;
-      while (payment.instances[0].lastHealthCheckAt === null || payment.instances[0].healthy) {
-        if (Date.now() > deadline) throw new Error('no health check marked instance a down');
-        await new Promise((r) => setTimeout(r, 50));
-        payment = await integration('payment');
-      }
+      const payment = await waitFor(
+        async () => {
+          const p = await integration('payment');
+          return p.instances[0].lastHealthCheckAt !== null && !p.instances[0].healthy && p;
+        },
+        { what: 'a health check to mark instance a down', timeoutMs: 5000 },
+      );
       expect(payment.instances.map((i) => [i.url, i.healthy])).toEqual([
         [`${s.url}/payment/a`, false],
         [`${s.url}/payment/b`, true],
@@ -89,11 +91,10 @@ describe('resilience through the REST API (§5: failover, retries, breakers, hea
       expect(payment.state).toBe('degraded');
 
       await s.clearFaults();
-      const back = Date.now() + 5000;
-      while (!(await integration('payment')).instances[0].healthy) {
-        if (Date.now() > back) throw new Error('instance a never came back');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(async () => (await integration('payment')).instances[0].healthy, {
+        what: 'instance a back in rotation',
+        timeoutMs: 5000,
+      });
       expect((await integration('payment')).state).toBe('up');
       expect(s.stats().services.payment.a.healthChecks).toBeGreaterThan(0);
     });
@@ -114,6 +115,11 @@ describe('resilience through the REST API (§5: failover, retries, breakers, hea
       });
       token = await s.t.token(['messages:write', 'integrations:read']);
     });
+    let clock: TestClock | undefined;
+    afterEach(() => {
+      clock?.restore();
+      clock = undefined;
+    });
     afterAll(async () => {
       await s.close();
     });
@@ -125,6 +131,9 @@ describe('resilience through the REST API (§5: failover, retries, breakers, hea
         .send({ to: 'a@example.com', subject: 'Down', text: 'Body' });
 
     it('502 upstream-error naming the integration after the retries (4 attempts), then 503 circuit-open with Retry-After; it recovers', async () => {
+      // The breakers read Date.now(): on a test clock they stay open until the test moves time past the
+      // half-open delay, however long the calls below take on a busy machine.
+      clock = testClock();
       await s.fault('email/a', { status: 503 });
       await s.fault('email/b', { status: 503 });
 
@@ -168,9 +177,11 @@ describe('resilience through the REST API (§5: failover, retries, breakers, hea
         envelope<IntegrationBody>(
           await s.t.http.get('/api/v1/integrations/email').set('authorization', bearer(token)).expect(200),
         ).data.circuit;
-      for (let i = 0; i < 200 && (await emailCircuit()).retryAfterMs > 0; i++) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      clock.advance(399);
+      expect((await emailCircuit()).retryAfterMs).toBe(1);
+      expectProblem(await send(), 503, 'circuit-open');
+      expect(requestsTo(s.stats(), 'email')).toBe(attempted);
+      clock.advance(1);
       expect((await emailCircuit()).retryAfterMs).toBe(0);
       expect((await send()).status).toBe(201);
       expect((await send()).status).toBe(201);

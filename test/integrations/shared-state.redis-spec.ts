@@ -4,6 +4,7 @@ import { createSandboxServer, type SandboxServer } from '../../src/modules/sandb
 import { bearer, createUser, envelope, expectProblem } from '../helpers/http.js';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { call, CREDENTIALS } from '../support/sandbox-http.js';
+import { waitFor } from '../support/wait.js';
 import { requestsTo, sandboxEnv } from '../support/integrations.js';
 
 // Shared outbound state needs Redis: these run under `npm run test:pg` only.
@@ -57,15 +58,14 @@ describe('two instances on one Redis: one OAuth 2.0 token, one 429 pause', () =>
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(20);
 
     const token2 = await second.token();
-    const deadline = Date.now() + 3000;
-    let pausedUntil: string | null = null;
-    while (pausedUntil === null && Date.now() < deadline) {
-      const res = await second.http.get('/api/v1/integrations/maps').set('authorization', bearer(token2)).expect(200);
-      pausedUntil = envelope<{ rateLimit: { pausedUntil: string | null } }>(res).data.rateLimit.pausedUntil;
-      if (pausedUntil === null) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(pausedUntil).not.toBeNull();
-    expect(Date.parse(pausedUntil!)).toBeGreaterThan(Date.now() + 20_000);
+    const pausedUntil = await waitFor(
+      async () => {
+        const res = await second.http.get('/api/v1/integrations/maps').set('authorization', bearer(token2)).expect(200);
+        return envelope<{ rateLimit: { pausedUntil: string | null } }>(res).data.rateLimit.pausedUntil;
+      },
+      { what: 'the pause to reach the second instance', timeoutMs: 3000 },
+    );
+    expect(Date.parse(pausedUntil)).toBeGreaterThan(Date.now() + 20_000);
 
     const before = requestsTo(sandbox.stats(), 'maps');
     const paused = await second.http.get('/api/v1/geocode?address=Tokyo%20Tower').set('authorization', bearer(token2));

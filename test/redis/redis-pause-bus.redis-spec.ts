@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisPauseBus } from '../../src/gateway/redis-pause-bus.js';
 import { UpstreamRateLimiter } from '../../src/gateway/rate-limiter.js';
+import { waitFor } from '../support/wait.js';
 
 const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -30,12 +31,12 @@ describe('RedisPauseBus (a 429 pauses the service on every instance)', () => {
     const b = await instance(prefix, clients);
     buses.push(a.bus, b.bus);
     expect(b.limiter.reserve()).toBe(0);
-    a.limiter.pauseUntil(Date.now() + 2000);
-    const deadline = Date.now() + 1000;
-    while (b.limiter.reserve() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(b.limiter.reserve()).toBeGreaterThan(1000);
+    // A pause far longer than any wait here, so "still paused" never depends on the machine's speed.
+    a.limiter.pauseUntil(Date.now() + 60_000);
+    await waitFor(() => b.limiter.reserve() > 0, { what: 'the pause to reach instance b', timeoutMs: 5000 });
+    expect(b.limiter.reserve()).toBeGreaterThan(30_000);
     const late = await instance(prefix, clients);
     buses.push(late.bus);
-    expect(late.limiter.reserve()).toBeGreaterThan(1000);
+    expect(late.limiter.reserve()).toBeGreaterThan(30_000);
   });
 });

@@ -2,7 +2,7 @@
 // need several processes on one database or a process killed outright.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BOOTSTRAP } from '../helpers/test-app.js';
-import { eventually } from './webhook-deliveries.js';
+import { waitFor } from './wait.js';
 
 export interface Child {
   process: ChildProcess;
@@ -44,16 +44,16 @@ export async function startChild(env: Record<string, string>, started: Child[]):
   const handle: Child = { process: child, base: '', stderr: () => stderr };
   started.push(handle);
   try {
-    const port = await eventually(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`child exited ${child.exitCode}: ${stderr}`);
-        // The port line; log lines may come before it.
+    const port = await waitFor(
+      () => {
+        // An exit ends the wait at once (-1); the port line may come after log lines.
+        if (child.exitCode !== null) return -1;
         const line = stdout.split('\n').find((l) => l.startsWith('{"port":'));
         return line ? (JSON.parse(line) as { port: number }).port : undefined;
       },
-      CHILD_START_BUDGET_MS,
-      'the child app to listen',
+      { what: 'the child app to listen', timeoutMs: CHILD_START_BUDGET_MS },
     );
+    if (port === -1) throw new Error(`child exited ${child.exitCode}: ${stderr}`);
     handle.base = `http://127.0.0.1:${port}`;
     return handle;
   } catch (error) {

@@ -59,15 +59,6 @@ export async function accessToken(base: string, creds = CREDENTIALS, scope?: str
   return (res.body as { access_token: string }).access_token;
 }
 
-/** Polls until `check` returns true (every 10 ms, at most `timeoutMs`). */
-export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 export interface ReceivedRequest {
   method: string;
   url: string;

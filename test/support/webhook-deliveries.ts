@@ -1,4 +1,4 @@
-// Webhook deliveries signed by the providers' own npm packages, and small polling helpers.
+// Webhook deliveries signed by the providers' own npm packages.
 import { randomUUID } from 'node:crypto';
 import { sign as githubSign } from '@octokit/webhooks-methods';
 import { Webhook } from 'standardwebhooks';
@@ -65,24 +65,5 @@ export async function githubDelivery(event: string, payload: unknown, delivery =
   };
 }
 
-/** Polls `probe` until it returns a value other than undefined; fails after `timeoutMs`. */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 10000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
+/** A pause inside a test handler (a window in which concurrent work would show), not a wait for a condition. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,7 +4,8 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig, type AppConfig } from '../../config/app.config.js';
 import { DEV_SECRETS } from '../../config/env.schema.js';
-import { accessToken, basic, call, startReceiver, waitFor } from '../../../test/support/sandbox-http.js';
+import { accessToken, basic, call, startReceiver } from '../../../test/support/sandbox-http.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { SandboxModule } from './sandbox.module.js';
 import { PAYMENT_WEBHOOK_PATH, SandboxService } from './sandbox.service.js';
 
@@ -98,9 +99,9 @@ describe('SandboxModule', () => {
         json: { amount: 1200, currency: 'JPY', reference: 'nest' },
       });
       expect(res.status).toBe(201);
-      await waitFor(() => receiver.received.length === 1);
+      await waitFor(() => receiver.received.length === 1, { what: 'the receiver to get one webhook' });
       expect(receiver.received[0]).toMatchObject({ url: PAYMENT_WEBHOOK_PATH, answered: 200 });
-      await waitFor(() => service.instance?.stats().webhooks.delivered === 1);
+      await waitFor(() => service.instance?.stats().webhooks.delivered === 1, { what: 'one webhook delivered' });
     } finally {
       await moduleRef?.close();
       moduleRef = undefined;

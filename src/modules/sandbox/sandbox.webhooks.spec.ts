@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
 import { Webhook } from 'standardwebhooks';
 import { DEV_SECRETS } from '../../config/env.schema.js';
-import { accessToken, call, CREDENTIALS, startReceiver, waitFor } from '../../../test/support/sandbox-http.js';
+import { accessToken, call, CREDENTIALS, startReceiver } from '../../../test/support/sandbox-http.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { createSandboxServer, type SandboxServer } from './sandbox.server.js';
 import type { DeliveryRecord } from './webhook-dispatcher.js';
 
@@ -56,7 +57,7 @@ describe('sandbox payment webhooks', () => {
     const { sandbox, base } = await sandboxWith(receiver.url + HOOK_PATH);
 
     const payment = await createPayment(base, { amount: 1200, currency: 'JPY', reference: 'order-42' });
-    await waitFor(() => sandbox.stats().webhooks.delivered === 1);
+    await waitFor(() => sandbox.stats().webhooks.delivered === 1, { what: 'one webhook delivered' });
 
     expect(receiver.received.map((r) => r.answered)).toEqual([500, 200]);
     const [first, second] = receiver.received;
@@ -98,7 +99,7 @@ describe('sandbox payment webhooks', () => {
     cleanups.push(receiver.close);
     const { sandbox, base } = await sandboxWith(receiver.url + HOOK_PATH);
     await createPayment(base, { amount: 1200, currency: 'JPY', reference: 'r' });
-    await waitFor(() => sandbox.stats().webhooks.delivered === 1);
+    await waitFor(() => sandbox.stats().webhooks.delivered === 1, { what: 'one webhook delivered' });
     const [first, second] = receiver.received;
     expect(
       Number(second.headers['webhook-timestamp']) - Number(first.headers['webhook-timestamp']),
@@ -115,7 +116,7 @@ describe('sandbox payment webhooks', () => {
     cleanups.push(receiver.close);
     const { sandbox, base } = await sandboxWith(receiver.url + HOOK_PATH);
     const payment = await createPayment(base, { amount: 1013, currency: 'JPY', reference: 'r' });
-    await waitFor(() => sandbox.stats().webhooks.delivered === 1);
+    await waitFor(() => sandbox.stats().webhooks.delivered === 1, { what: 'one webhook delivered' });
     const event = new Webhook(SECRET).verify(
       receiver.received[0].body,
       receiver.received[0].headers as Record<string, string>,
@@ -131,7 +132,7 @@ describe('sandbox payment webhooks', () => {
     const base = sandbox.url ?? '';
     await createPayment(base, { amount: 500, currency: 'USD', reference: 'r' });
     const started = Date.now();
-    await waitFor(() => sandbox.stats().webhooks.failed === 1);
+    await waitFor(() => sandbox.stats().webhooks.failed === 1, { what: 'one webhook delivery failed' });
     // waits of 40 ms then 80 ms between the three attempts
     expect(Date.now() - started).toBeGreaterThanOrEqual(110);
     expect(receiver.received).toHaveLength(3);
@@ -144,7 +145,7 @@ describe('sandbox payment webhooks', () => {
     await gone.close(); // nothing listens on this port any more
     const { sandbox, base } = await sandboxWith(`${gone.url}${HOOK_PATH}`, { maxAttempts: 2, retryBaseMs: 5 });
     await createPayment(base, { amount: 500, currency: 'USD', reference: 'r' });
-    await waitFor(() => sandbox.stats().webhooks.failed === 1);
+    await waitFor(() => sandbox.stats().webhooks.failed === 1, { what: 'one webhook delivery failed' });
     const [record] = (await call(base, 'GET', '/_webhooks')).body as DeliveryRecord[];
     expect(record).toMatchObject({ status: 'failed', attempts: 2, lastStatusCode: null });
     expect(record.lastError).toMatch(/ECONNREFUSED/);
@@ -160,7 +161,7 @@ describe('sandbox payment webhooks', () => {
     });
     const base = await sandbox.listen();
     await createPayment(base, { amount: 1, currency: 'JPY', reference: 'r' });
-    await waitFor(() => receiver.received.length === 1);
+    await waitFor(() => receiver.received.length === 1, { what: 'the receiver to get one webhook' });
     await sandbox.close(); // the 60 s retry timer is cleared; Jest would otherwise report it
     expect(sandbox.stats().webhooks).toMatchObject({ attempted: 1, pending: 1 });
   });

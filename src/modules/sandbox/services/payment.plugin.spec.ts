@@ -1,4 +1,5 @@
-import { accessToken, call, waitFor } from '../../../../test/support/sandbox-http.js';
+import { accessToken, call } from '../../../../test/support/sandbox-http.js';
+import { waitFor } from '../../../../test/support/wait.js';
 import { useSandbox, ULID, type Payment } from '../../../../test/support/sandbox-fixture.js';
 import { settlementOf } from '../sandbox.server.js';
 
@@ -109,7 +110,9 @@ describe('payment service', () => {
     const ok = (await s.pay(token, { amount: 1200, currency: 'JPY', reference: 'o' })).body as Payment;
     const bad = (await s.pay(token, { amount: 1213, currency: 'JPY', reference: 'o' })).body as Payment;
     const failRef = (await s.pay(token, { amount: 1200, currency: 'JPY', reference: 'please-FAIL' })).body as Payment;
-    await waitFor(() => [ok, bad, failRef].every((p) => s.sandbox.payment(p.id)?.status !== 'pending'));
+    await waitFor(() => [ok, bad, failRef].every((p) => s.sandbox.payment(p.id)?.status !== 'pending'), {
+      what: 'the three payments settled',
+    });
     const status = async (id: string) =>
       (
         (await call(s.base, 'GET', `/payment/b/v1/payments/${id}`, { headers: { authorization: `Bearer ${token}` } }))

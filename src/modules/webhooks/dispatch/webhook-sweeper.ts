@@ -59,14 +59,23 @@ export class WebhookSweeper {
 
   sweep(): Promise<void> {
     if (this.sweeping || this.stopped) return this.sweeping ?? Promise.resolve();
-    this.sweeping = this.sweepOnce().finally(() => {
-      this.sweeping = null;
-    });
-    return this.sweeping;
+    return this.sweepAt(new Date());
   }
 
-  private async sweepOnce(): Promise<void> {
-    const at = new Date();
+  /**
+   * One sweep as of `at`, after the one running (if any): a test triggers the sweeper instead of sleeping
+   * through timer ticks, and may sweep as if later (leases and retries due).
+   */
+  async sweepAt(at: Date): Promise<void> {
+    while (this.sweeping) await this.sweeping;
+    if (this.stopped) return;
+    this.sweeping = this.sweepOnce(at).finally(() => {
+      this.sweeping = null;
+    });
+    await this.sweeping;
+  }
+
+  private async sweepOnce(at: Date): Promise<void> {
     try {
       const buried = await this.inbox.buryExhausted(this.settings.maxAttempts, at);
       for (const { id, source, type } of buried) {

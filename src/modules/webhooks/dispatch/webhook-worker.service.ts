@@ -235,6 +235,11 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     return this.stopped ? Promise.resolve() : this.sweeper.sweep();
   }
 
+  /** One sweep as of `at` (see WebhookSweeper.sweepAt): the explicit trigger tests use. */
+  sweepAt(at: Date): Promise<void> {
+    return this.stopped ? Promise.resolve() : this.sweeper.sweepAt(at);
+  }
+
   async details(): Promise<Record<string, unknown>> {
     return {
       instance: this.instance,
