@@ -1528,6 +1528,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthErrorDto"];
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "the body is not valid JSON",
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body",
+                     *           "message": "the body is not valid JSON",
+                     *           "code": "invalidJson"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1566,6 +1584,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1585,6 +1613,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1604,6 +1643,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/x-www-form-urlencoded, application/json",
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1625,6 +1675,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1644,6 +1705,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1657,6 +1728,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1665,7 +1747,7 @@ export interface operations {
     getUserProfile: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: userId, name, email, createdAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: userId, name, email, createdAt; each item (or the resource) then has only these properties. Example: `userId,name` */
                 fields?: string;
             };
             header?: {
@@ -1673,7 +1755,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description the user id */
+                /** @description the user id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/users` or from the answer that created it. */
                 userId: string;
             };
             cookie?: never;
@@ -1733,6 +1815,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1754,6 +1854,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1773,6 +1884,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:read",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1792,6 +1914,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "user 01JFA2NR2074DGB9X625SRQ89C does not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1811,6 +1944,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1830,6 +1974,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1851,6 +2005,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1870,6 +2035,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1883,6 +2058,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1895,13 +2081,13 @@ export interface operations {
                 offset?: number;
                 /** @description page size */
                 limit?: number;
-                /** @description comma-separated subset of: userId, name, email, createdAt, updatedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: userId, name, email, createdAt, updatedAt; each item (or the resource) then has only these properties. Example: `userId,name` */
                 fields?: string;
-                /** @description comma-separated keys of: name, email, createdAt, updatedAt; prefix - for descending */
+                /** @description comma-separated keys of: name, email, createdAt, updatedAt; prefix - for descending. Example: `-name` */
                 sort?: string;
-                /** @description exact name. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact name. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `山田太郎` */
                 name?: string;
-                /** @description exact email. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact email. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `yamada@example.com` */
                 email?: string;
             };
             header?: {
@@ -1972,6 +2158,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "limit must not be greater than 100",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 100",
+                     *           "code": "max"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1993,6 +2197,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2012,6 +2227,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:read",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2031,6 +2257,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json, text/csv",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2050,6 +2287,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2071,6 +2318,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2090,6 +2348,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2103,6 +2371,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2165,6 +2444,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "name must be a string",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "name must be a string",
+                     *           "code": "isString"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2186,6 +2483,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2205,6 +2513,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:write",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2224,6 +2543,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2243,6 +2573,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2262,6 +2602,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unique-violation",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "A resource with the same email already exists",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2281,6 +2632,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2300,6 +2662,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/json",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2321,6 +2694,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2340,6 +2724,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2353,6 +2747,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2361,7 +2766,7 @@ export interface operations {
     getUser: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: userId, name, email, createdAt, updatedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: userId, name, email, createdAt, updatedAt; each item (or the resource) then has only these properties. Example: `userId,name` */
                 fields?: string;
             };
             header?: {
@@ -2369,7 +2774,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description the user id */
+                /** @description the user id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/users` or from the answer that created it. */
                 userId: string;
             };
             cookie?: never;
@@ -2429,6 +2834,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2450,6 +2873,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2469,6 +2903,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:read",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2488,6 +2933,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "user 01JFA2NR2074DGB9X625SRQ89C does not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2507,6 +2963,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2526,6 +2993,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2547,6 +3024,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2566,6 +3054,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2579,6 +3077,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2592,7 +3101,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description the user id */
+                /** @description the user id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/users` or from the answer that created it. */
                 userId: string;
             };
             cookie?: never;
@@ -2645,6 +3154,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "name must be a string",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "name must be a string",
+                     *           "code": "isString"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2666,6 +3193,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2685,6 +3223,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:write",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2704,6 +3253,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "user 01JFA2NR2074DGB9X625SRQ89C does not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2723,6 +3283,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2742,6 +3313,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2761,6 +3342,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unique-violation",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "A resource with the same email already exists",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2780,6 +3372,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "If-Match does not match the current ETag",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2799,6 +3402,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2818,6 +3432,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2839,6 +3464,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2858,6 +3494,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2871,6 +3517,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2884,7 +3541,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description the user id */
+                /** @description the user id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/users` or from the answer that created it. */
                 userId: string;
             };
             cookie?: never;
@@ -2924,6 +3581,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2945,6 +3620,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2964,6 +3650,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:write",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2983,6 +3680,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "user 01JFA2NR2074DGB9X625SRQ89C does not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3002,6 +3710,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3021,6 +3740,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3040,6 +3769,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "If-Match does not match the current ETag",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3061,6 +3801,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3080,6 +3831,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3093,6 +3854,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3106,7 +3878,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description the user id */
+                /** @description the user id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/users` or from the answer that created it. */
                 userId: string;
             };
             cookie?: never;
@@ -3161,6 +3933,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "name must be a string",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "name must be a string",
+                     *           "code": "isString"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3182,6 +3972,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3201,6 +4002,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:write",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3220,6 +4032,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "user 01JFA2NR2074DGB9X625SRQ89C does not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3239,6 +4062,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3258,6 +4092,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3277,6 +4121,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unique-violation",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "A resource with the same email already exists",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3296,6 +4151,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "If-Match does not match the current ETag",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3315,6 +4181,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3334,6 +4211,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/json, application/merge-patch+json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3355,6 +4243,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3374,6 +4273,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3387,6 +4296,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3490,6 +4410,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/health",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3503,6 +4441,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/health",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3516,6 +4464,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/health",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3529,6 +4487,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/health",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3647,6 +4616,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/health/live",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3660,6 +4647,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/health/live",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3673,6 +4670,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/health/live",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3686,6 +4693,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/health/live",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3789,6 +4807,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/health/ready",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3802,6 +4838,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/health/ready",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3815,6 +4861,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/health/ready",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3828,6 +4884,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/health/ready",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3949,6 +5016,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/version",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3962,6 +5047,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/version",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3975,6 +5070,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/version",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3988,6 +5093,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/version",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4025,6 +5141,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/metrics",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4040,6 +5174,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/metrics",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4053,6 +5198,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope ops:read",
+                     *       "instance": "/metrics",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4066,6 +5222,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/metrics",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4079,6 +5245,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/metrics",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4092,6 +5268,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/metrics",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4340,6 +5527,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/status",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4353,6 +5558,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/status",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4366,6 +5581,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/status",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4379,6 +5604,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/status",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4441,6 +5677,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4456,6 +5710,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4469,6 +5734,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope ops:admin",
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4482,6 +5758,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No resource at /debug",
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4495,6 +5782,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4508,6 +5805,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4521,6 +5828,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4533,11 +5851,11 @@ export interface operations {
                 offset?: number;
                 /** @description page size */
                 limit?: number;
-                /** @description comma-separated subset of: paymentId, userId, amount, currency, status, providerPaymentId, idempotencyKey, createdAt, updatedAt, settledAt, lastEventAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: paymentId, userId, amount, currency, status, providerPaymentId, idempotencyKey, createdAt, updatedAt, settledAt, lastEventAt; each item (or the resource) then has only these properties. Example: `paymentId,userId` */
                 fields?: string;
-                /** @description comma-separated keys of: createdAt, updatedAt, amount, status, settledAt; prefix - for descending */
+                /** @description comma-separated keys of: createdAt, updatedAt, amount, status, settledAt; prefix - for descending. Example: `-createdAt` */
                 sort?: string;
-                /** @description payments of this user. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description payments of this user. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `01JEXAMPLEUSER000000000000` */
                 userId?: string;
                 status?: "pending" | "succeeded" | "failed";
             };
@@ -4609,6 +5927,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "limit must not be greater than 100",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 100",
+                     *           "code": "max"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4630,6 +5966,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4649,6 +5996,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope payments:read",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4668,6 +6026,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json, text/csv",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4687,6 +6056,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4708,6 +6087,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4727,6 +6117,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4740,6 +6140,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4833,6 +6244,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "userId must be a string",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "userId",
+                     *           "message": "userId must be a string",
+                     *           "code": "isString"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4854,6 +6283,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4873,6 +6313,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope payments:write",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4892,6 +6343,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4911,6 +6373,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4930,6 +6402,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4949,6 +6432,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/json",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4968,6 +6462,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unknown-reference",
+                     *       "title": "Unprocessable content",
+                     *       "status": 422,
+                     *       "detail": "user 01JFA2NR2074DGB9X625SRQ89C does not exist",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4989,6 +6494,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5008,6 +6524,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5021,6 +6547,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5034,6 +6571,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-error",
+                     *       "title": "Upstream service failed",
+                     *       "status": 502,
+                     *       "detail": "The payment service failed: HTTP 500 after 3 attempts",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "payment"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5049,6 +6598,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/circuit-open",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The payment service is failing; calls are suspended",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "payment"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5062,6 +6623,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-timeout",
+                     *       "title": "Upstream timeout",
+                     *       "status": 504,
+                     *       "detail": "The payment service did not answer in time",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "payment"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5070,7 +6643,7 @@ export interface operations {
     getPayment: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: paymentId, userId, amount, currency, status, providerPaymentId, idempotencyKey, createdAt, updatedAt, settledAt, lastEventAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: paymentId, userId, amount, currency, status, providerPaymentId, idempotencyKey, createdAt, updatedAt, settledAt, lastEventAt; each item (or the resource) then has only these properties. Example: `paymentId,userId` */
                 fields?: string;
             };
             header?: {
@@ -5078,7 +6651,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description our payment id */
+                /** @description our payment id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/payments` or from the answer that created it. */
                 paymentId: string;
             };
             cookie?: never;
@@ -5138,6 +6711,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5159,6 +6750,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5178,6 +6780,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope payments:read",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5197,6 +6810,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "payment 01JFA2NS18GQ90KJKHPTY7YM4Q does not exist",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5216,6 +6840,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5235,6 +6870,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5256,6 +6901,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5275,6 +6931,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5288,6 +6954,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5300,13 +6977,13 @@ export interface operations {
                 offset?: number;
                 /** @description page size */
                 limit?: number;
-                /** @description comma-separated keys of: createdAt, to, status; prefix - for descending */
+                /** @description comma-separated keys of: createdAt, to, status; prefix - for descending. Example: `-createdAt` */
                 sort?: string;
-                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `queued` */
                 status?: string;
-                /** @description comma-separated subset of: messageId, providerMessageId, status, to, subject, text, createdAt, updatedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: messageId, providerMessageId, status, to, subject, text, createdAt, updatedAt; each item (or the resource) then has only these properties. Example: `messageId,providerMessageId` */
                 fields?: string;
-                /** @description exact recipient. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact recipient. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `yamada@example.com` */
                 to?: string;
             };
             header?: {
@@ -5377,6 +7054,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "limit must not be greater than 100",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 100",
+                     *           "code": "max"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5398,6 +7093,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5417,6 +7123,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope messages:write",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5436,6 +7153,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json, text/csv",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5455,6 +7183,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5476,6 +7214,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5495,6 +7244,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5508,6 +7267,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5570,6 +7340,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "to must be a string",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "to",
+                     *           "message": "to must be a string",
+                     *           "code": "isString"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5591,6 +7379,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5610,6 +7409,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope messages:write",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5629,6 +7439,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5648,6 +7469,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5667,6 +7498,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5686,6 +7528,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/json",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5707,6 +7560,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5726,6 +7590,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5739,6 +7613,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5752,6 +7637,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-error",
+                     *       "title": "Upstream service failed",
+                     *       "status": 502,
+                     *       "detail": "The email service failed: HTTP 500 after 3 attempts",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "email"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5767,6 +7664,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/circuit-open",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The email service is failing; calls are suspended",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "email"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5780,6 +7689,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-timeout",
+                     *       "title": "Upstream timeout",
+                     *       "status": 504,
+                     *       "detail": "The email service did not answer in time",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "email"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5788,7 +7709,7 @@ export interface operations {
     getEmailMessage: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: messageId, providerMessageId, status, to, subject, text, createdAt, updatedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: messageId, providerMessageId, status, to, subject, text, createdAt, updatedAt; each item (or the resource) then has only these properties. Example: `messageId,providerMessageId` */
                 fields?: string;
             };
             header?: {
@@ -5796,7 +7717,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description our message id */
+                /** @description our message id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/email-messages` or from the answer that created it. */
                 messageId: string;
             };
             cookie?: never;
@@ -5856,6 +7777,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5877,6 +7816,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5896,6 +7846,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope messages:write",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5915,6 +7876,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "email message 01JFA2NT0GAHXM7QRRFQSWX6CZ does not exist",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5934,6 +7906,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5953,6 +7936,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5974,6 +7967,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5993,6 +7997,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6006,6 +8020,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6018,13 +8043,13 @@ export interface operations {
                 offset?: number;
                 /** @description page size */
                 limit?: number;
-                /** @description comma-separated keys of: createdAt, to, status; prefix - for descending */
+                /** @description comma-separated keys of: createdAt, to, status; prefix - for descending. Example: `-createdAt` */
                 sort?: string;
-                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `queued` */
                 status?: string;
-                /** @description comma-separated subset of: messageId, providerMessageId, status, to, body, createdAt, updatedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: messageId, providerMessageId, status, to, body, createdAt, updatedAt; each item (or the resource) then has only these properties. Example: `messageId,providerMessageId` */
                 fields?: string;
-                /** @description exact recipient (E.164). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact recipient (E.164). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `+819012345678` */
                 to?: string;
             };
             header?: {
@@ -6095,6 +8120,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "limit must not be greater than 100",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 100",
+                     *           "code": "max"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6116,6 +8159,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6135,6 +8189,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope messages:write",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6154,6 +8219,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json, text/csv",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6173,6 +8249,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6194,6 +8280,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6213,6 +8310,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6226,6 +8333,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6288,6 +8406,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "to must be a string",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "to",
+                     *           "message": "to must be a string",
+                     *           "code": "isString"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6309,6 +8445,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6328,6 +8475,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope messages:write",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6347,6 +8505,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6366,6 +8535,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6385,6 +8564,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6404,6 +8594,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/json",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6425,6 +8626,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6444,6 +8656,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6457,6 +8679,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6470,6 +8703,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-error",
+                     *       "title": "Upstream service failed",
+                     *       "status": 502,
+                     *       "detail": "The sms service failed: HTTP 500 after 3 attempts",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "sms"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6485,6 +8730,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/circuit-open",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The sms service is failing; calls are suspended",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "sms"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6498,6 +8755,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-timeout",
+                     *       "title": "Upstream timeout",
+                     *       "status": 504,
+                     *       "detail": "The sms service did not answer in time",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "sms"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6506,7 +8775,7 @@ export interface operations {
     getSmsMessage: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: messageId, providerMessageId, status, to, body, createdAt, updatedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: messageId, providerMessageId, status, to, body, createdAt, updatedAt; each item (or the resource) then has only these properties. Example: `messageId,providerMessageId` */
                 fields?: string;
             };
             header?: {
@@ -6514,7 +8783,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description our message id */
+                /** @description our message id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/sms-messages` or from the answer that created it. */
                 messageId: string;
             };
             cookie?: never;
@@ -6574,6 +8843,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6595,6 +8882,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6614,6 +8912,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope messages:write",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6633,6 +8942,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "SMS message 01JFA2NT0GAHXM7QRRFQSWX6CZ does not exist",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6652,6 +8972,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6671,6 +9002,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6692,6 +9033,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6711,6 +9063,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6724,6 +9086,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6734,7 +9107,7 @@ export interface operations {
             query: {
                 /** @description a postal address or a well-known place. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 address: string;
-                /** @description comma-separated subset of: query, address, lat, lng; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: query, address, lat, lng; each item (or the resource) then has only these properties. Example: `query,address` */
                 fields?: string;
             };
             header?: {
@@ -6799,6 +9172,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6820,6 +9211,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6839,6 +9241,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope integrations:read",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6858,6 +9271,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No resource at /api/v1/geocode",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6877,6 +9301,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6896,6 +9331,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6917,6 +9362,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6936,6 +9392,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6949,6 +9415,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6962,6 +9439,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-error",
+                     *       "title": "Upstream service failed",
+                     *       "status": 502,
+                     *       "detail": "The maps service failed: HTTP 500 after 3 attempts",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "maps"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6977,6 +9466,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/circuit-open",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The maps service is failing; calls are suspended",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "maps"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6990,6 +9491,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-timeout",
+                     *       "title": "Upstream timeout",
+                     *       "status": 504,
+                     *       "detail": "The maps service did not answer in time",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "maps"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7002,9 +9515,9 @@ export interface operations {
                 offset?: number;
                 /** @description page size */
                 limit?: number;
-                /** @description comma-separated subset of: name, configured, state, auth, circuit, healthyInstances, instances, token, rateLimit, retryBudget; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: name, configured, state, auth, circuit, healthyInstances, instances, token, rateLimit, retryBudget; each item (or the resource) then has only these properties. Example: `name,configured` */
                 fields?: string;
-                /** @description comma-separated keys of: name, state, healthyInstances; prefix - for descending */
+                /** @description comma-separated keys of: name, state, healthyInstances; prefix - for descending. Example: `-name` */
                 sort?: string;
             };
             header?: {
@@ -7075,6 +9588,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "limit must not be greater than 100",
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 100",
+                     *           "code": "max"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7096,6 +9627,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7115,6 +9657,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope integrations:read",
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7134,6 +9687,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json, text/csv",
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7153,6 +9717,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7174,6 +9748,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7193,6 +9778,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7206,6 +9801,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7214,7 +9820,7 @@ export interface operations {
     getIntegration: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: name, configured, state, auth, circuit, healthyInstances, instances, token, rateLimit, retryBudget; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: name, configured, state, auth, circuit, healthyInstances, instances, token, rateLimit, retryBudget; each item (or the resource) then has only these properties. Example: `name,configured` */
                 fields?: string;
             };
             header?: {
@@ -7222,7 +9828,10 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description payment, email, sms or maps */
+                /**
+                 * @description payment, email, sms or maps
+                 * @example payment
+                 */
                 integrationName: string;
             };
             cookie?: never;
@@ -7282,6 +9891,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7303,6 +9930,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7322,6 +9960,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope integrations:read",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7341,6 +9990,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "integration fax does not exist",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7360,6 +10020,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7379,6 +10050,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7400,6 +10081,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7419,6 +10111,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7432,6 +10134,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7444,17 +10157,17 @@ export interface operations {
                 offset?: number;
                 /** @description page size */
                 limit?: number;
-                /** @description comma-separated subset of: eventId, source, externalEventId, type, status, attempts, lastError, receivedAt, signedAt, nextAttemptAt, processedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: eventId, source, externalEventId, type, status, attempts, lastError, receivedAt, signedAt, nextAttemptAt, processedAt; each item (or the resource) then has only these properties. Example: `eventId,source` */
                 fields?: string;
-                /** @description comma-separated keys of: receivedAt, processedAt, attempts, source, type, status; prefix - for descending */
+                /** @description comma-separated keys of: receivedAt, processedAt, attempts, source, type, status; prefix - for descending. Example: `-receivedAt` */
                 sort?: string;
-                /** @description exact source. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact source. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `payment-service` */
                 source?: string;
-                /** @description exact event type. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact event type. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `payment.succeeded` */
                 type?: string;
-                /** @description exact status */
+                /** @description exact status. Example: `dead` */
                 status?: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
-                /** @description the sender's event id. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description the sender's event id. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `msg_2Lh9example` */
                 externalEventId?: string;
             };
             header?: {
@@ -7525,6 +10238,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "limit must not be greater than 100",
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 100",
+                     *           "code": "max"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7546,6 +10277,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7565,6 +10307,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope webhooks:read",
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7584,6 +10337,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json, text/csv",
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7603,6 +10367,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7624,6 +10398,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7643,6 +10428,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7656,6 +10451,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7664,7 +10470,7 @@ export interface operations {
     getWebhookEvent: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: eventId, source, externalEventId, type, status, attempts, lastError, receivedAt, signedAt, nextAttemptAt, processedAt, receivedHeaders, body, bodyEncoding, bodyBytes, bodySha256; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: eventId, source, externalEventId, type, status, attempts, lastError, receivedAt, signedAt, nextAttemptAt, processedAt, receivedHeaders, body, bodyEncoding, bodyBytes, bodySha256; each item (or the resource) then has only these properties. Example: `eventId,source` */
                 fields?: string;
             };
             header?: {
@@ -7672,7 +10478,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description our id of the event (the `eventId` the receiver answered) */
+                /** @description our id of the event (the `eventId` the receiver answered) An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/webhook-events` or from the answer that created it. */
                 eventId: string;
             };
             cookie?: never;
@@ -7732,6 +10538,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7753,6 +10577,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7772,6 +10607,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope webhooks:read",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7791,6 +10637,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "webhook event 01JFA2NTZRSZPYXCYYKVWTNT5N does not exist",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7810,6 +10667,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7829,6 +10697,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7850,6 +10728,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7869,6 +10758,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7882,6 +10781,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7892,7 +10802,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description our id of the event (the `eventId` the receiver answered) */
+                /** @description our id of the event (the `eventId` the receiver answered) An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/webhook-events` or from the answer that created it. */
                 eventId: string;
             };
             cookie?: never;
@@ -7939,6 +10849,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7960,6 +10888,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7979,6 +10918,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope webhooks:admin",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7998,6 +10948,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "webhook event 01JFA2NTZRSZPYXCYYKVWTNT5N does not exist",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8017,6 +10978,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8036,6 +11008,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8055,6 +11037,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "the resource changed meanwhile; read it again",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8076,6 +11069,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8095,6 +11099,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8108,6 +11122,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8131,7 +11156,10 @@ export interface operations {
                 "X-GitHub-Event"?: string;
             };
             path: {
-                /** @description the configured source (`WEBHOOK_{SOURCE}_SCHEME`), e.g. payment-service */
+                /**
+                 * @description the configured source (`WEBHOOK_{SOURCE}_SCHEME`), e.g. payment-service
+                 * @example payment-service
+                 */
                 source: string;
             };
             cookie?: never;
@@ -8175,6 +11203,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8190,6 +11236,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8203,6 +11260,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:read",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8216,6 +11284,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "webhook unknown-source does not exist",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8229,6 +11308,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8242,6 +11331,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The body exceeds 1048576 bytes",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8255,6 +11355,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: *\/*",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8268,6 +11379,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8281,6 +11402,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8296,6 +11428,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/circuit-open",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The payment service is failing; calls are suspended",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "payment"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
