@@ -13,6 +13,7 @@ import { AppModule, type AppExtras } from './app.module.js';
 import { MERGE_PATCH_TYPE } from './common/http/negotiation.js';
 import { clientErrorHandler, hostHeaderProblem, refuseConnect } from './common/http/client-error.js';
 import { completeOpenApi } from './common/http/openapi.js';
+import { describeOperations } from './common/http/openapi-descriptions.js';
 import { runnableExamples } from './common/http/openapi-examples.js';
 import { setupSwaggerUi } from './common/http/swagger-ui.js';
 import { INPUT_LIMITS, inputLimits } from './common/http/input-limits.js';
@@ -137,7 +138,9 @@ export function buildOpenApi(app: NestFastifyApplication, appConfig: AppConfig):
   // Zalando guide §215/§219: a stable id of this API (never changes) and who may call it.
   Object.assign(config.info, { 'x-api-id': API_ID, 'x-audience': 'external-partner' });
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (_c, method) => method });
-  return runnableExamples(completeOpenApi(documentWebhookReceiver(document, appConfig.webhooks.maxBytes)));
+  return describeOperations(
+    runnableExamples(completeOpenApi(documentWebhookReceiver(document, appConfig.webhooks.maxBytes))),
+  );
 }
 
 /** `OPTIONS /api/v1/<collection>`: the methods and parameters of that path, from the OpenAPI document. */

@@ -15,7 +15,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** OAuth 2.0 client credentials token */
+        /**
+         * OAuth 2.0 client credentials token
+         * @description Client credentials grant (RFC 6749 §4.4): the client id and secret as HTTP Basic or in the form or JSON body; `scope` narrows the token to some of the client’s scopes (all of them when left out). Errors are RFC 6749 JSON (`error`, `error_description`), not problems.
+         */
         post: operations["issueToken"];
         delete?: never;
         options?: never;
@@ -30,7 +33,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A user's profile (served from the cache when warm) */
+        /**
+         * A user's profile (served from the cache when warm)
+         * @description The user as shown to others; served from the cache when warm.
+         */
         get: operations["getUserProfile"];
         put?: never;
         post?: never;
@@ -47,10 +53,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List users (filter, sort, page, fields) */
+        /**
+         * List users (filter, sort, page, fields)
+         * @description A page of users (`offset`, `limit`), optionally filtered by exact `name` or `email`, sorted (`sort`) and projected (`fields`). With no parameter: the first 20 users, every property.
+         */
         get: operations["listUsers"];
         put?: never;
-        /** Create a user */
+        /**
+         * Create a user
+         * @description Creates a user and answers it with its `userId` (a ULID), its `Location` and its `ETag`. 409 when the email is taken.
+         */
         post: operations["createUser"];
         delete?: never;
         options?: never;
@@ -65,16 +77,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one user */
+        /**
+         * Get one user
+         * @description One user by id. Its `ETag` (of the full representation, without `fields`) is the `If-Match` of a later PUT, PATCH or DELETE.
+         */
         get: operations["getUser"];
-        /** Replace a user */
+        /**
+         * Replace a user
+         * @description Replaces every property of a user. With `If-Match` (the ETag of a full GET): 412 when it changed since.
+         */
         put: operations["replaceUser"];
         post?: never;
-        /** Delete a user */
+        /**
+         * Delete a user
+         * @description Deletes a user (204). With `If-Match` (the ETag of a full GET): 412 when it changed since.
+         */
         delete: operations["deleteUser"];
         options?: never;
         head?: never;
-        /** Update some properties of a user (JSON merge patch) */
+        /**
+         * Update some properties of a user (JSON merge patch)
+         * @description Changes the properties sent (`application/merge-patch+json`, RFC 7396). With `If-Match` (the ETag of a full GET): 412 when it changed since.
+         */
         patch: operations["updateUser"];
         trace?: never;
     };
@@ -85,7 +109,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Terminus report of every dependency */
+        /**
+         * Terminus report of every dependency
+         * @description The terminus report of every dependency this instance checks.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -102,7 +129,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process is alive (never checks dependencies) */
+        /**
+         * The process is alive (never checks dependencies)
+         * @description Answers 200 while the process runs; checks no dependency (a liveness probe).
+         */
         get: operations["liveness"];
         put?: never;
         post?: never;
@@ -119,7 +149,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready for traffic: the database takes a write within 2 s; 503 while starting or draining */
+        /**
+         * Ready for traffic: the database takes a write within 2 s; 503 while starting or draining
+         * @description Answers 200 when the instance takes traffic, 503 while starting or draining (a readiness probe).
+         */
         get: operations["readiness"];
         put?: never;
         post?: never;
@@ -136,7 +169,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Version, commit, build time and Node.js version */
+        /**
+         * Version, commit, build time and Node.js version
+         * @description The version, commit, build time and Node.js version of this instance.
+         */
         get: operations["version"];
         put?: never;
         post?: never;
@@ -153,7 +189,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (scope ops:read, or METRICS_TOKEN) */
+        /**
+         * Prometheus metrics (scope ops:read, or METRICS_TOKEN)
+         * @description Prometheus metrics in the text exposition format.
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -170,7 +209,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Live SLA figures against the targets, and each integration */
+        /**
+         * Live SLA figures against the targets, and each integration
+         * @description The live SLA figures against their targets, and the state of each external service.
+         */
         get: operations["status"];
         put?: never;
         post?: never;
@@ -187,7 +229,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Runtime details with secrets masked (scope ops:admin) */
+        /**
+         * Runtime details with secrets masked (scope ops:admin)
+         * @description Runtime details of this instance, secrets masked.
+         */
         get: operations["debug"];
         put?: never;
         post?: never;
@@ -204,7 +249,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List payments (filter by userId and status, sort, page) */
+        /**
+         * List payments (filter by userId and status, sort, page)
+         * @description A page of payments, optionally filtered by `userId` and `status`, sorted and projected.
+         */
         get: operations["listPayments"];
         put?: never;
         /**
@@ -225,7 +273,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one payment */
+        /**
+         * Get one payment
+         * @description One payment by id: `pending` until the payment service’s webhook settles it.
+         */
         get: operations["getPayment"];
         put?: never;
         post?: never;
@@ -242,10 +293,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the emails sent (filter by to and status) */
+        /**
+         * List the emails sent (filter by to and status)
+         * @description A page of the emails sent, optionally filtered by recipient (`to`) and `status`.
+         */
         get: operations["listEmailMessages"];
         put?: never;
-        /** Send an email through the email service (API key) */
+        /**
+         * Send an email through the email service (API key)
+         * @description Sends an email through the email service and records it (201 with our `messageId`).
+         */
         post: operations["sendEmailMessage"];
         delete?: never;
         options?: never;
@@ -260,7 +317,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one email */
+        /**
+         * Get one email
+         * @description One email sent, by our `messageId`.
+         */
         get: operations["getEmailMessage"];
         put?: never;
         post?: never;
@@ -277,10 +337,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the text messages sent (filter by to and status) */
+        /**
+         * List the text messages sent (filter by to and status)
+         * @description A page of the text messages sent, optionally filtered by recipient (`to`) and `status`.
+         */
         get: operations["listSmsMessages"];
         put?: never;
-        /** Send a text message through the SMS service (HTTP Basic) */
+        /**
+         * Send a text message through the SMS service (HTTP Basic)
+         * @description Sends a text message through the SMS service and records it (201 with our `messageId`).
+         */
         post: operations["sendSmsMessage"];
         delete?: never;
         options?: never;
@@ -295,7 +361,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one text message */
+        /**
+         * Get one text message
+         * @description One text message sent, by our `messageId`.
+         */
         get: operations["getSmsMessage"];
         put?: never;
         post?: never;
@@ -312,7 +381,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Coordinates of an address, through the maps service (cached by normalised address) */
+        /**
+         * Coordinates of an address, through the maps service (cached by normalised address)
+         * @description Latitude and longitude of an address, from the maps service (404 when it knows none). The example `東京駅` is known to the development sandbox.
+         */
         get: operations["geocode"];
         put?: never;
         post?: never;
@@ -329,7 +401,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Each external service: instances and their health, circuit state, token state, latency and errors */
+        /**
+         * Each external service: instances and their health, circuit state, token state, latency and errors
+         * @description Every external service with its instances, health, circuit and token state, latency and errors.
+         */
         get: operations["listIntegrations"];
         put?: never;
         post?: never;
@@ -346,7 +421,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One external service */
+        /**
+         * One external service
+         * @description One external service by name: `payment`, `email`, `sms` or `maps`.
+         */
         get: operations["getIntegration"];
         put?: never;
         post?: never;
@@ -472,9 +550,12 @@ export interface components {
              * @example /api/v1/users
              */
             instance?: string;
-            /** @example req_01JEXAMPLE */
+            /** @example req_2f47ce85-f5e1-48b8-867c-b994e683f534 */
             requestId: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2024-12-17T10:30:00.000Z
+             */
             timestamp: string;
             /** @description each invalid field; at most 100, the rest counted in errorsOmitted */
             errors?: components["schemas"]["FieldErrorDto"][];
@@ -528,7 +609,7 @@ export interface components {
             scope: string;
         };
         UserProfileDto: {
-            /** @example 01JEXAMPLE0000000000000000 */
+            /** @example 01JFA2NR2074DGB9X625SRQ89C */
             userId: string;
             /** @example 山田太郎 */
             name: string;
@@ -544,7 +625,7 @@ export interface components {
             createdAt: string;
         };
         EnvelopeMetaDto: {
-            /** @example req_01JEXAMPLE */
+            /** @example req_2f47ce85-f5e1-48b8-867c-b994e683f534 */
             requestId: string;
             /**
              * Format: date-time
@@ -555,22 +636,22 @@ export interface components {
         PageLinksDto: {
             /**
              * Format: uri-reference
-             * @example /api/v1/users?offset=20&limit=20
+             * @example /api/v1/users?offset=0&limit=20
              */
             self: string;
             /**
              * Format: uri-reference
-             * @example /api/v1/users?offset=40&limit=20
+             * @example /api/v1/users?offset=20&limit=20
              */
             next: string | null;
             /**
              * Format: uri-reference
-             * @example /api/v1/users?offset=0&limit=20
+             * @example null
              */
             prev: string | null;
         };
         ListEnvelopeMetaDto: {
-            /** @example req_01JEXAMPLE */
+            /** @example req_2f47ce85-f5e1-48b8-867c-b994e683f534 */
             requestId: string;
             /**
              * Format: date-time
@@ -815,10 +896,10 @@ export interface components {
         PaymentDto: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NS18GQ90KJKHPTY7YM4Q
              */
             paymentId: string;
-            /** @example 01JEXAMPLEUSER000000000000 */
+            /** @example 01JFA2NR2074DGB9X625SRQ89C */
             userId: string;
             /**
              * Format: int64
@@ -838,10 +919,13 @@ export interface components {
             status: "pending" | "succeeded" | "failed";
             /**
              * @description the payment service's id
-             * @example pay_01JEXAMPLE
+             * @example pay_01JFA2NVZ0GASR340FVCDDCBAE
              */
             providerPaymentId: string;
-            /** @description the Idempotency-Key the payment was created with */
+            /**
+             * @description the Idempotency-Key the payment was created with
+             * @example a1cd0bf7-9828-4c88-9293-0e0c158f8785
+             */
             idempotencyKey: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -860,8 +944,8 @@ export interface components {
         };
         CreatePaymentDto: {
             /**
-             * @description an existing user (422 otherwise). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
-             * @example 01JEXAMPLEUSER000000000000
+             * @description the id of an existing user (as `POST /api/v1/users` answers it; 422 otherwise). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 01JFA2NR2074DGB9X625SRQ89C
              */
             userId: string;
             /**
@@ -879,12 +963,12 @@ export interface components {
         EmailMessageDto: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NT0GAHXM7QRRFQSWX6CZ
              */
             messageId: string;
             /**
              * @description the email service's id
-             * @example msg_01JEXAMPLE
+             * @example msg_01JFA2NWY8Q73ZB8HVK5VCSH3E
              */
             providerMessageId: string;
             /**
@@ -927,12 +1011,12 @@ export interface components {
         SmsMessageDto: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NT0GAHXM7QRRFQSWX6CZ
              */
             messageId: string;
             /**
              * @description the SMS service's id
-             * @example sms_01JEXAMPLE
+             * @example sms_01JFA2NXXGRK6B9VQ158DE481V
              */
             providerMessageId: string;
             /**
@@ -989,7 +1073,7 @@ export interface components {
         WebhookEventDto: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NTZRSZPYXCYYKVWTNT5N
              */
             eventId: string;
             /** @example payment-service */
@@ -1042,7 +1126,7 @@ export interface components {
         WebhookEventDetailDto: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NTZRSZPYXCYYKVWTNT5N
              */
             eventId: string;
             /** @example payment-service */
@@ -1126,7 +1210,7 @@ export interface components {
         };
         /** @description UserProfileDto with only the properties named in `fields` */
         UserProfileDtoProjection: {
-            /** @example 01JEXAMPLE0000000000000000 */
+            /** @example 01JFA2NR2074DGB9X625SRQ89C */
             userId?: string;
             /** @example 山田太郎 */
             name?: string;
@@ -1173,10 +1257,10 @@ export interface components {
         PaymentDtoProjection: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NS18GQ90KJKHPTY7YM4Q
              */
             paymentId?: string;
-            /** @example 01JEXAMPLEUSER000000000000 */
+            /** @example 01JFA2NR2074DGB9X625SRQ89C */
             userId?: string;
             /**
              * Format: int64
@@ -1196,10 +1280,13 @@ export interface components {
             status?: "pending" | "succeeded" | "failed";
             /**
              * @description the payment service's id
-             * @example pay_01JEXAMPLE
+             * @example pay_01JFA2NVZ0GASR340FVCDDCBAE
              */
             providerPaymentId?: string;
-            /** @description the Idempotency-Key the payment was created with */
+            /**
+             * @description the Idempotency-Key the payment was created with
+             * @example a1cd0bf7-9828-4c88-9293-0e0c158f8785
+             */
             idempotencyKey?: string | null;
             /** Format: date-time */
             createdAt?: string;
@@ -1220,12 +1307,12 @@ export interface components {
         EmailMessageDtoProjection: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NT0GAHXM7QRRFQSWX6CZ
              */
             messageId?: string;
             /**
              * @description the email service's id
-             * @example msg_01JEXAMPLE
+             * @example msg_01JFA2NWY8Q73ZB8HVK5VCSH3E
              */
             providerMessageId?: string;
             /**
@@ -1251,12 +1338,12 @@ export interface components {
         SmsMessageDtoProjection: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NT0GAHXM7QRRFQSWX6CZ
              */
             messageId?: string;
             /**
              * @description the SMS service's id
-             * @example sms_01JEXAMPLE
+             * @example sms_01JFA2NXXGRK6B9VQ158DE481V
              */
             providerMessageId?: string;
             /**
@@ -1334,7 +1421,7 @@ export interface components {
         WebhookEventDtoProjection: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NTZRSZPYXCYYKVWTNT5N
              */
             eventId?: string;
             /** @example payment-service */
@@ -1388,7 +1475,7 @@ export interface components {
         WebhookEventDetailDtoProjection: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NTZRSZPYXCYYKVWTNT5N
              */
             eventId?: string;
             /** @example payment-service */
@@ -2125,6 +2212,7 @@ export interface operations {
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
+                         * @example 42
                          */
                         total: number;
                     };
@@ -5855,7 +5943,7 @@ export interface operations {
                 fields?: string;
                 /** @description comma-separated keys of: createdAt, updatedAt, amount, status, settledAt; prefix - for descending. Example: `-createdAt` */
                 sort?: string;
-                /** @description payments of this user. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `01JEXAMPLEUSER000000000000` */
+                /** @description payments of this user. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `01JFA2NR2074DGB9X625SRQ89C` */
                 userId?: string;
                 status?: "pending" | "succeeded" | "failed";
             };
@@ -5894,6 +5982,7 @@ export interface operations {
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
+                         * @example 42
                          */
                         total: number;
                     };
@@ -6160,7 +6249,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description unique per intended payment (e.g. a UUID); 1-255 visible ASCII characters */
+                /** @description unique per intended payment (e.g. a UUID); 1-255 visible ASCII characters. Example: `a1cd0bf7-9828-4c88-9293-0e0c158f8785` */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -7021,6 +7110,7 @@ export interface operations {
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
+                         * @example 42
                          */
                         total: number;
                     };
@@ -8087,6 +8177,7 @@ export interface operations {
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
+                         * @example 42
                          */
                         total: number;
                     };
@@ -9555,6 +9646,7 @@ export interface operations {
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
+                         * @example 42
                          */
                         total: number;
                     };
@@ -10205,6 +10297,7 @@ export interface operations {
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
+                         * @example 42
                          */
                         total: number;
                     };

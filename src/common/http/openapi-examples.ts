@@ -14,6 +14,9 @@ export const EXAMPLE = {
   paymentId: '01JFA2NS18GQ90KJKHPTY7YM4Q',
   messageId: '01JFA2NT0GAHXM7QRRFQSWX6CZ',
   eventId: '01JFA2NTZRSZPYXCYYKVWTNT5N',
+  providerPaymentId: 'pay_01JFA2NVZ0GASR340FVCDDCBAE',
+  providerEmailId: 'msg_01JFA2NWY8Q73ZB8HVK5VCSH3E',
+  providerSmsId: 'sms_01JFA2NXXGRK6B9VQ158DE481V',
   requestId: 'req_2f47ce85-f5e1-48b8-867c-b994e683f534',
   idempotencyKey: 'a1cd0bf7-9828-4c88-9293-0e0c158f8785',
   time: '2024-12-17T10:30:00.000Z',
@@ -27,6 +30,9 @@ const PATH_SAMPLES: Record<string, string> = {
 
 /** WEBHOOK_MAX_BYTES by default. */
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** Optional headers whose example goes into the description (a header of the description's own text). */
+const HEADER_EXAMPLES: Record<string, string> = { 'Idempotency-Key': EXAMPLE.idempotencyKey };
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
@@ -79,7 +85,7 @@ function moveParameterExamples(path: string, operation: Json): void {
       continue;
     }
     if (parameter.required === true) continue;
-    const value = takeExample(parameter);
+    const value = takeExample(parameter) ?? (parameter.in === 'header' ? HEADER_EXAMPLES[name] : undefined);
     if (value === undefined) continue;
     const shown = typeof value === 'string' ? value : JSON.stringify(value);
     parameter.description = `${sentence(parameter.description)} Example: \`${shown}\``.trim();
