@@ -6,10 +6,9 @@ import { EXAMPLE } from '../src/common/http/openapi-examples.js';
 import { bearer } from './helpers/http.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 import { OpenApiContract } from './support/openapi-contract.js';
-import { servedDocument } from './support/openapi.js';
+import { documentOperations, servedDocument } from './support/openapi.js';
 
 type Json = Record<string, unknown>;
-const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 const PROBLEM = 'application/problem+json';
 
 describe('OpenAPI examples and Swagger UI', () => {
@@ -26,10 +25,7 @@ describe('OpenAPI examples and Swagger UI', () => {
     await t.close();
   });
 
-  const operations = () =>
-    Object.entries(document.paths).flatMap(([path, item]) =>
-      METHODS.filter((m) => (item as Json)[m]).map((m) => ({ path, method: m, op: (item as Json)[m] as Json })),
-    );
+  const operations = () => documentOperations(document);
   /** The GET operation of a path template. */
   const get = (path: string) => operations().find((o) => o.path === path && o.method === 'get')!.op;
   const inject = (url: string, headers: Record<string, string> = {}) =>
