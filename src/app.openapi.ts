@@ -2,6 +2,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { INPUT_LIMITS } from './common/http/input-limits.js';
 import { completeOpenApi } from './common/http/openapi.js';
+import { describeOperations } from './common/http/openapi-descriptions.js';
+import { runnableExamples } from './common/http/openapi-examples.js';
 import { RawBodyRoutes } from './common/http/raw-body-routes.js';
 import { scopeDescriptions } from './modules/auth/index.js';
 import { PACKAGE } from './common/observability/app-info.js';
@@ -54,5 +56,7 @@ export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
   Object.assign(config.info, { 'x-api-id': API_ID, 'x-audience': 'external-partner' });
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (_c, method) => method });
   const rawBodyRoutes = app.get(RawBodyRoutes);
-  return completeOpenApi(rawBodyRoutes.document(document), { unguarded: rawBodyRoutes.paths });
+  return describeOperations(
+    runnableExamples(completeOpenApi(rawBodyRoutes.document(document), { unguarded: rawBodyRoutes.paths })),
+  );
 }

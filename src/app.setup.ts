@@ -16,6 +16,7 @@ import { enableCors } from './common/http/cors.js';
 import { optionsHandler } from './common/http/options-handler.js';
 import { RawBodyRoutes } from './common/http/raw-body-routes.js';
 import { inputLimits } from './common/http/input-limits.js';
+import { setupSwaggerUi } from './common/http/swagger-ui.js';
 import { originForm } from './common/http/route-scope.js';
 import { serverTimeouts } from './common/http/server-timeouts.js';
 import { routeTable } from './common/http/route-table.js';
@@ -159,12 +160,7 @@ function serveDocument(app: NestFastifyApplication, fastify: FastifyInstance, co
   fastify.decorate('documentedPath', documented);
   fastify.addHook('onRequest', optionsHandler(documented));
   if (config.app.docsEnabled) {
-    SwaggerModule.setup('docs', app, document, {
-      jsonDocumentUrl: 'docs/openapi.json',
-      yamlDocumentUrl: 'docs/openapi.yaml',
-      swaggerOptions: { persistAuthorization: true, displayRequestDuration: true },
-      customSiteTitle: 'Nest Integration Gateway API',
-    });
+    setupSwaggerUi(app, document);
   }
 }
 

@@ -15,7 +15,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** OAuth 2.0 client credentials token */
+        /**
+         * OAuth 2.0 client credentials token
+         * @description Client credentials grant (RFC 6749 §4.4): the client id and secret as HTTP Basic or in the form or JSON body; `scope` narrows the token to some of the client’s scopes (all of them when left out). Errors are RFC 6749 JSON (`error`, `error_description`), not problems.
+         */
         post: operations["issueToken"];
         delete?: never;
         options?: never;
@@ -30,7 +33,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A user's profile (served from the cache when warm) */
+        /**
+         * A user's profile (served from the cache when warm)
+         * @description The user as shown to others; served from the cache when warm.
+         */
         get: operations["getUserProfile"];
         put?: never;
         post?: never;
@@ -47,10 +53,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List users (filter, sort, page, fields) */
+        /**
+         * List users (filter, sort, page, fields)
+         * @description A page of users (`offset`, `limit`), optionally filtered by exact `name` or `email`, sorted (`sort`) and projected (`fields`). With no parameter: the first 20 users, every property.
+         */
         get: operations["listUsers"];
         put?: never;
-        /** Create a user */
+        /**
+         * Create a user
+         * @description Creates a user and answers it with its `userId` (a ULID), its `Location` and its `ETag`. 409 when the email is taken.
+         */
         post: operations["createUser"];
         delete?: never;
         options?: never;
@@ -65,16 +77,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one user */
+        /**
+         * Get one user
+         * @description One user by id. Its `ETag` (of the full representation, without `fields`) is the `If-Match` of a later PUT, PATCH or DELETE.
+         */
         get: operations["getUser"];
-        /** Replace a user */
+        /**
+         * Replace a user
+         * @description Replaces every property of a user. With `If-Match` (the ETag of a full GET): 412 when it changed since.
+         */
         put: operations["replaceUser"];
         post?: never;
-        /** Delete a user */
+        /**
+         * Delete a user
+         * @description Deletes a user (204). With `If-Match` (the ETag of a full GET): 412 when it changed since.
+         */
         delete: operations["deleteUser"];
         options?: never;
         head?: never;
-        /** Update some properties of a user (JSON merge patch) */
+        /**
+         * Update some properties of a user (JSON merge patch)
+         * @description Changes the properties sent (`application/merge-patch+json`, RFC 7396). With `If-Match` (the ETag of a full GET): 412 when it changed since.
+         */
         patch: operations["updateUser"];
         trace?: never;
     };
@@ -85,7 +109,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Terminus report of every dependency */
+        /**
+         * Terminus report of every dependency
+         * @description The terminus report of every dependency this instance checks.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -102,7 +129,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process is alive (never checks dependencies) */
+        /**
+         * The process is alive (never checks dependencies)
+         * @description Answers 200 while the process runs; checks no dependency (a liveness probe).
+         */
         get: operations["liveness"];
         put?: never;
         post?: never;
@@ -119,7 +149,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ready for traffic: the database takes a write within 2 s; 503 while starting or draining */
+        /**
+         * Ready for traffic: the database takes a write within 2 s; 503 while starting or draining
+         * @description Answers 200 when the instance takes traffic, 503 while starting or draining (a readiness probe).
+         */
         get: operations["readiness"];
         put?: never;
         post?: never;
@@ -136,7 +169,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Version, commit, build time and Node.js version */
+        /**
+         * Version, commit, build time and Node.js version
+         * @description The version, commit, build time and Node.js version of this instance.
+         */
         get: operations["version"];
         put?: never;
         post?: never;
@@ -153,7 +189,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (scope ops:read, or METRICS_TOKEN) */
+        /**
+         * Prometheus metrics (scope ops:read, or METRICS_TOKEN)
+         * @description Prometheus metrics in the text exposition format.
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -170,7 +209,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Live SLA figures against the targets, and each integration */
+        /**
+         * Live SLA figures against the targets, and each integration
+         * @description The live SLA figures against their targets, and the state of each external service.
+         */
         get: operations["status"];
         put?: never;
         post?: never;
@@ -187,7 +229,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Runtime details with secrets masked (scope ops:admin) */
+        /**
+         * Runtime details with secrets masked (scope ops:admin)
+         * @description Runtime details of this instance, secrets masked.
+         */
         get: operations["debug"];
         put?: never;
         post?: never;
@@ -204,7 +249,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List payments (filter by userId and status, sort, page) */
+        /**
+         * List payments (filter by userId and status, sort, page)
+         * @description A page of payments, optionally filtered by `userId` and `status`, sorted and projected.
+         */
         get: operations["listPayments"];
         put?: never;
         /**
@@ -225,7 +273,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one payment */
+        /**
+         * Get one payment
+         * @description One payment by id: `pending` until the payment service’s webhook settles it.
+         */
         get: operations["getPayment"];
         put?: never;
         post?: never;
@@ -242,10 +293,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the emails sent (filter by to and status) */
+        /**
+         * List the emails sent (filter by to and status)
+         * @description A page of the emails sent, optionally filtered by recipient (`to`) and `status`.
+         */
         get: operations["listEmailMessages"];
         put?: never;
-        /** Send an email through the email service (API key) */
+        /**
+         * Send an email through the email service (API key)
+         * @description Sends an email through the email service and records it (201 with our `messageId`).
+         */
         post: operations["sendEmailMessage"];
         delete?: never;
         options?: never;
@@ -260,7 +317,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one email */
+        /**
+         * Get one email
+         * @description One email sent, by our `messageId`.
+         */
         get: operations["getEmailMessage"];
         put?: never;
         post?: never;
@@ -277,10 +337,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the text messages sent (filter by to and status) */
+        /**
+         * List the text messages sent (filter by to and status)
+         * @description A page of the text messages sent, optionally filtered by recipient (`to`) and `status`.
+         */
         get: operations["listSmsMessages"];
         put?: never;
-        /** Send a text message through the SMS service (HTTP Basic) */
+        /**
+         * Send a text message through the SMS service (HTTP Basic)
+         * @description Sends a text message through the SMS service and records it (201 with our `messageId`).
+         */
         post: operations["sendSmsMessage"];
         delete?: never;
         options?: never;
@@ -295,7 +361,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one text message */
+        /**
+         * Get one text message
+         * @description One text message sent, by our `messageId`.
+         */
         get: operations["getSmsMessage"];
         put?: never;
         post?: never;
@@ -312,7 +381,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Coordinates of an address, through the maps service (cached by normalised address) */
+        /**
+         * Coordinates of an address, through the maps service (cached by normalised address)
+         * @description Latitude and longitude of an address, from the maps service (404 when it knows none). The example `東京駅` is known to the development sandbox.
+         */
         get: operations["geocode"];
         put?: never;
         post?: never;
@@ -329,7 +401,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Each external service: instances and their health, circuit state, token state, latency and errors */
+        /**
+         * Each external service: instances and their health, circuit state, token state, latency and errors
+         * @description Every external service with its instances, health, circuit and token state, latency and errors.
+         */
         get: operations["listIntegrations"];
         put?: never;
         post?: never;
@@ -346,7 +421,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One external service */
+        /**
+         * One external service
+         * @description One external service by name: `payment`, `email`, `sms` or `maps`.
+         */
         get: operations["getIntegration"];
         put?: never;
         post?: never;
@@ -472,9 +550,12 @@ export interface components {
              * @example /api/v1/users
              */
             instance?: string;
-            /** @example req_01JEXAMPLE */
+            /** @example req_2f47ce85-f5e1-48b8-867c-b994e683f534 */
             requestId: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @example 2024-12-17T10:30:00.000Z
+             */
             timestamp: string;
             /** @description each invalid field; at most 100, the rest counted in errorsOmitted */
             errors?: components["schemas"]["FieldErrorDto"][];
@@ -528,7 +609,7 @@ export interface components {
             scope: string;
         };
         UserProfileDto: {
-            /** @example 01JEXAMPLE0000000000000000 */
+            /** @example 01JFA2NR2074DGB9X625SRQ89C */
             userId: string;
             /** @example 山田太郎 */
             name: string;
@@ -544,7 +625,7 @@ export interface components {
             createdAt: string;
         };
         EnvelopeMetaDto: {
-            /** @example req_01JEXAMPLE */
+            /** @example req_2f47ce85-f5e1-48b8-867c-b994e683f534 */
             requestId: string;
             /**
              * Format: date-time
@@ -555,22 +636,22 @@ export interface components {
         PageLinksDto: {
             /**
              * Format: uri-reference
-             * @example /api/v1/users?offset=20&limit=20
+             * @example /api/v1/users?offset=0&limit=20
              */
             self: string;
             /**
              * Format: uri-reference
-             * @example /api/v1/users?offset=40&limit=20
+             * @example /api/v1/users?offset=20&limit=20
              */
             next: string | null;
             /**
              * Format: uri-reference
-             * @example /api/v1/users?offset=0&limit=20
+             * @example null
              */
             prev: string | null;
         };
         ListEnvelopeMetaDto: {
-            /** @example req_01JEXAMPLE */
+            /** @example req_2f47ce85-f5e1-48b8-867c-b994e683f534 */
             requestId: string;
             /**
              * Format: date-time
@@ -815,10 +896,10 @@ export interface components {
         PaymentDto: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NS18GQ90KJKHPTY7YM4Q
              */
             paymentId: string;
-            /** @example 01JEXAMPLEUSER000000000000 */
+            /** @example 01JFA2NR2074DGB9X625SRQ89C */
             userId: string;
             /**
              * Format: int64
@@ -838,10 +919,13 @@ export interface components {
             status: "pending" | "succeeded" | "failed";
             /**
              * @description the payment service's id
-             * @example pay_01JEXAMPLE
+             * @example pay_01JFA2NVZ0GASR340FVCDDCBAE
              */
             providerPaymentId: string;
-            /** @description the Idempotency-Key the payment was created with */
+            /**
+             * @description the Idempotency-Key the payment was created with
+             * @example a1cd0bf7-9828-4c88-9293-0e0c158f8785
+             */
             idempotencyKey: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -860,8 +944,8 @@ export interface components {
         };
         CreatePaymentDto: {
             /**
-             * @description an existing user (422 otherwise). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
-             * @example 01JEXAMPLEUSER000000000000
+             * @description the id of an existing user (as `POST /api/v1/users` answers it; 422 otherwise). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused.
+             * @example 01JFA2NR2074DGB9X625SRQ89C
              */
             userId: string;
             /**
@@ -879,12 +963,12 @@ export interface components {
         EmailMessageDto: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NT0GAHXM7QRRFQSWX6CZ
              */
             messageId: string;
             /**
              * @description the email service's id
-             * @example msg_01JEXAMPLE
+             * @example msg_01JFA2NWY8Q73ZB8HVK5VCSH3E
              */
             providerMessageId: string;
             /**
@@ -927,12 +1011,12 @@ export interface components {
         SmsMessageDto: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NT0GAHXM7QRRFQSWX6CZ
              */
             messageId: string;
             /**
              * @description the SMS service's id
-             * @example sms_01JEXAMPLE
+             * @example sms_01JFA2NXXGRK6B9VQ158DE481V
              */
             providerMessageId: string;
             /**
@@ -989,7 +1073,7 @@ export interface components {
         WebhookEventDto: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NTZRSZPYXCYYKVWTNT5N
              */
             eventId: string;
             /** @example payment-service */
@@ -1042,7 +1126,7 @@ export interface components {
         WebhookEventDetailDto: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NTZRSZPYXCYYKVWTNT5N
              */
             eventId: string;
             /** @example payment-service */
@@ -1126,7 +1210,7 @@ export interface components {
         };
         /** @description UserProfileDto with only the properties named in `fields` */
         UserProfileDtoProjection: {
-            /** @example 01JEXAMPLE0000000000000000 */
+            /** @example 01JFA2NR2074DGB9X625SRQ89C */
             userId?: string;
             /** @example 山田太郎 */
             name?: string;
@@ -1173,10 +1257,10 @@ export interface components {
         PaymentDtoProjection: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NS18GQ90KJKHPTY7YM4Q
              */
             paymentId?: string;
-            /** @example 01JEXAMPLEUSER000000000000 */
+            /** @example 01JFA2NR2074DGB9X625SRQ89C */
             userId?: string;
             /**
              * Format: int64
@@ -1196,10 +1280,13 @@ export interface components {
             status?: "pending" | "succeeded" | "failed";
             /**
              * @description the payment service's id
-             * @example pay_01JEXAMPLE
+             * @example pay_01JFA2NVZ0GASR340FVCDDCBAE
              */
             providerPaymentId?: string;
-            /** @description the Idempotency-Key the payment was created with */
+            /**
+             * @description the Idempotency-Key the payment was created with
+             * @example a1cd0bf7-9828-4c88-9293-0e0c158f8785
+             */
             idempotencyKey?: string | null;
             /** Format: date-time */
             createdAt?: string;
@@ -1220,12 +1307,12 @@ export interface components {
         EmailMessageDtoProjection: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NT0GAHXM7QRRFQSWX6CZ
              */
             messageId?: string;
             /**
              * @description the email service's id
-             * @example msg_01JEXAMPLE
+             * @example msg_01JFA2NWY8Q73ZB8HVK5VCSH3E
              */
             providerMessageId?: string;
             /**
@@ -1251,12 +1338,12 @@ export interface components {
         SmsMessageDtoProjection: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NT0GAHXM7QRRFQSWX6CZ
              */
             messageId?: string;
             /**
              * @description the SMS service's id
-             * @example sms_01JEXAMPLE
+             * @example sms_01JFA2NXXGRK6B9VQ158DE481V
              */
             providerMessageId?: string;
             /**
@@ -1334,7 +1421,7 @@ export interface components {
         WebhookEventDtoProjection: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NTZRSZPYXCYYKVWTNT5N
              */
             eventId?: string;
             /** @example payment-service */
@@ -1388,7 +1475,7 @@ export interface components {
         WebhookEventDetailDtoProjection: {
             /**
              * @description our id (ULID)
-             * @example 01JEXAMPLE0000000000000000
+             * @example 01JFA2NTZRSZPYXCYYKVWTNT5N
              */
             eventId?: string;
             /** @example payment-service */
@@ -1528,6 +1615,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthErrorDto"];
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "the body is not valid JSON",
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "body",
+                     *           "message": "the body is not valid JSON",
+                     *           "code": "invalidJson"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1566,6 +1671,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1585,6 +1700,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1604,6 +1730,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/x-www-form-urlencoded, application/json",
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1625,6 +1762,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1644,6 +1792,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1657,6 +1815,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/oauth/token",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1665,7 +1834,7 @@ export interface operations {
     getUserProfile: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: userId, name, email, createdAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: userId, name, email, createdAt; each item (or the resource) then has only these properties. Example: `userId,name` */
                 fields?: string;
             };
             header?: {
@@ -1673,7 +1842,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description the user id */
+                /** @description the user id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/users` or from the answer that created it. */
                 userId: string;
             };
             cookie?: never;
@@ -1733,6 +1902,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1754,6 +1941,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1773,6 +1971,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:read",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1792,6 +2001,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "user 01JFA2NR2074DGB9X625SRQ89C does not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1811,6 +2031,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1830,6 +2061,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1851,6 +2092,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1870,6 +2122,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1883,6 +2145,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C/profile",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1895,13 +2168,13 @@ export interface operations {
                 offset?: number;
                 /** @description page size */
                 limit?: number;
-                /** @description comma-separated subset of: userId, name, email, createdAt, updatedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: userId, name, email, createdAt, updatedAt; each item (or the resource) then has only these properties. Example: `userId,name` */
                 fields?: string;
-                /** @description comma-separated keys of: name, email, createdAt, updatedAt; prefix - for descending */
+                /** @description comma-separated keys of: name, email, createdAt, updatedAt; prefix - for descending. Example: `-name` */
                 sort?: string;
-                /** @description exact name. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact name. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `山田太郎` */
                 name?: string;
-                /** @description exact email. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact email. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `yamada@example.com` */
                 email?: string;
             };
             header?: {
@@ -1939,6 +2212,7 @@ export interface operations {
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
+                         * @example 42
                          */
                         total: number;
                     };
@@ -1972,6 +2246,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "limit must not be greater than 100",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 100",
+                     *           "code": "max"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -1993,6 +2285,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2012,6 +2315,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:read",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2031,6 +2345,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json, text/csv",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2050,6 +2375,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2071,6 +2406,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2090,6 +2436,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2103,6 +2459,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2165,6 +2532,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "name must be a string",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "name must be a string",
+                     *           "code": "isString"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2186,6 +2571,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2205,6 +2601,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:write",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2224,6 +2631,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2243,6 +2661,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2262,6 +2690,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unique-violation",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "A resource with the same email already exists",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2281,6 +2720,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2300,6 +2750,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/json",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2321,6 +2782,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2340,6 +2812,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2353,6 +2835,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2361,7 +2854,7 @@ export interface operations {
     getUser: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: userId, name, email, createdAt, updatedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: userId, name, email, createdAt, updatedAt; each item (or the resource) then has only these properties. Example: `userId,name` */
                 fields?: string;
             };
             header?: {
@@ -2369,7 +2862,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description the user id */
+                /** @description the user id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/users` or from the answer that created it. */
                 userId: string;
             };
             cookie?: never;
@@ -2429,6 +2922,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2450,6 +2961,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2469,6 +2991,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:read",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2488,6 +3021,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "user 01JFA2NR2074DGB9X625SRQ89C does not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2507,6 +3051,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2526,6 +3081,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2547,6 +3112,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2566,6 +3142,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2579,6 +3165,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2592,7 +3189,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description the user id */
+                /** @description the user id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/users` or from the answer that created it. */
                 userId: string;
             };
             cookie?: never;
@@ -2645,6 +3242,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "name must be a string",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "name must be a string",
+                     *           "code": "isString"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2666,6 +3281,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2685,6 +3311,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:write",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2704,6 +3341,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "user 01JFA2NR2074DGB9X625SRQ89C does not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2723,6 +3371,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2742,6 +3401,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2761,6 +3430,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unique-violation",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "A resource with the same email already exists",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2780,6 +3460,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "If-Match does not match the current ETag",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2799,6 +3490,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2818,6 +3520,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2839,6 +3552,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2858,6 +3582,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2871,6 +3605,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2884,7 +3629,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description the user id */
+                /** @description the user id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/users` or from the answer that created it. */
                 userId: string;
             };
             cookie?: never;
@@ -2924,6 +3669,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2945,6 +3708,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2964,6 +3738,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:write",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -2983,6 +3768,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "user 01JFA2NR2074DGB9X625SRQ89C does not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3002,6 +3798,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3021,6 +3828,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3040,6 +3857,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "If-Match does not match the current ETag",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3061,6 +3889,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3080,6 +3919,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3093,6 +3942,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3106,7 +3966,7 @@ export interface operations {
                 "If-Match"?: string;
             };
             path: {
-                /** @description the user id */
+                /** @description the user id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/users` or from the answer that created it. */
                 userId: string;
             };
             cookie?: never;
@@ -3161,6 +4021,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "name must be a string",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "name must be a string",
+                     *           "code": "isString"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3182,6 +4060,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3201,6 +4090,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:write",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3220,6 +4120,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "user 01JFA2NR2074DGB9X625SRQ89C does not exist",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3239,6 +4150,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3258,6 +4180,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3277,6 +4209,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unique-violation",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "A resource with the same email already exists",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3296,6 +4239,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/precondition-failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "If-Match does not match the current ETag",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3315,6 +4269,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3334,6 +4299,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/json, application/merge-patch+json",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3355,6 +4331,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3374,6 +4361,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3387,6 +4384,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/users/01JFA2NR2074DGB9X625SRQ89C",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3490,6 +4498,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/health",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3503,6 +4529,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/health",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3516,6 +4552,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/health",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3529,6 +4575,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/health",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3647,6 +4704,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/health/live",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3660,6 +4735,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/health/live",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3673,6 +4758,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/health/live",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3686,6 +4781,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/health/live",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3789,6 +4895,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/health/ready",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3802,6 +4926,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/health/ready",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3815,6 +4949,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/health/ready",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3828,6 +4972,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/health/ready",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3949,6 +5104,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/version",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3962,6 +5135,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/version",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3975,6 +5158,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/version",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -3988,6 +5181,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/version",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4025,6 +5229,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/metrics",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4040,6 +5262,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/metrics",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4053,6 +5286,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope ops:read",
+                     *       "instance": "/metrics",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4066,6 +5310,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/metrics",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4079,6 +5333,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/metrics",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4092,6 +5356,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/metrics",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4340,6 +5615,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/status",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4353,6 +5646,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/status",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4366,6 +5669,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/status",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4379,6 +5692,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/status",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4441,6 +5765,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4456,6 +5798,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4469,6 +5822,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope ops:admin",
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4482,6 +5846,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No resource at /debug",
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4495,6 +5870,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4508,6 +5893,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4521,6 +5916,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/debug",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4533,11 +5939,11 @@ export interface operations {
                 offset?: number;
                 /** @description page size */
                 limit?: number;
-                /** @description comma-separated subset of: paymentId, userId, amount, currency, status, providerPaymentId, idempotencyKey, createdAt, updatedAt, settledAt, lastEventAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: paymentId, userId, amount, currency, status, providerPaymentId, idempotencyKey, createdAt, updatedAt, settledAt, lastEventAt; each item (or the resource) then has only these properties. Example: `paymentId,userId` */
                 fields?: string;
-                /** @description comma-separated keys of: createdAt, updatedAt, amount, status, settledAt; prefix - for descending */
+                /** @description comma-separated keys of: createdAt, updatedAt, amount, status, settledAt; prefix - for descending. Example: `-createdAt` */
                 sort?: string;
-                /** @description payments of this user. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description payments of this user. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `01JFA2NR2074DGB9X625SRQ89C` */
                 userId?: string;
                 status?: "pending" | "succeeded" | "failed";
             };
@@ -4576,6 +5982,7 @@ export interface operations {
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
+                         * @example 42
                          */
                         total: number;
                     };
@@ -4609,6 +6016,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "limit must not be greater than 100",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 100",
+                     *           "code": "max"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4630,6 +6055,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4649,6 +6085,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope payments:read",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4668,6 +6115,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json, text/csv",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4687,6 +6145,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4708,6 +6176,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4727,6 +6206,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4740,6 +6229,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4749,7 +6249,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description unique per intended payment (e.g. a UUID); 1-255 visible ASCII characters */
+                /** @description unique per intended payment (e.g. a UUID); 1-255 visible ASCII characters. Example: `a1cd0bf7-9828-4c88-9293-0e0c158f8785` */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4833,6 +6333,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "userId must be a string",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "userId",
+                     *           "message": "userId must be a string",
+                     *           "code": "isString"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4854,6 +6372,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4873,6 +6402,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope payments:write",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4892,6 +6432,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4911,6 +6462,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4930,6 +6491,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4949,6 +6521,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/json",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4968,6 +6551,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unknown-reference",
+                     *       "title": "Unprocessable content",
+                     *       "status": 422,
+                     *       "detail": "user 01JFA2NR2074DGB9X625SRQ89C does not exist",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -4989,6 +6583,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5008,6 +6613,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5021,6 +6636,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5034,6 +6660,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-error",
+                     *       "title": "Upstream service failed",
+                     *       "status": 502,
+                     *       "detail": "The payment service failed: HTTP 500 after 3 attempts",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "payment"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5049,6 +6687,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/circuit-open",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The payment service is failing; calls are suspended",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "payment"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5062,6 +6712,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-timeout",
+                     *       "title": "Upstream timeout",
+                     *       "status": 504,
+                     *       "detail": "The payment service did not answer in time",
+                     *       "instance": "/api/v1/payments",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "payment"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5070,7 +6732,7 @@ export interface operations {
     getPayment: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: paymentId, userId, amount, currency, status, providerPaymentId, idempotencyKey, createdAt, updatedAt, settledAt, lastEventAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: paymentId, userId, amount, currency, status, providerPaymentId, idempotencyKey, createdAt, updatedAt, settledAt, lastEventAt; each item (or the resource) then has only these properties. Example: `paymentId,userId` */
                 fields?: string;
             };
             header?: {
@@ -5078,7 +6740,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description our payment id */
+                /** @description our payment id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/payments` or from the answer that created it. */
                 paymentId: string;
             };
             cookie?: never;
@@ -5138,6 +6800,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5159,6 +6839,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5178,6 +6869,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope payments:read",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5197,6 +6899,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "payment 01JFA2NS18GQ90KJKHPTY7YM4Q does not exist",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5216,6 +6929,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5235,6 +6959,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5256,6 +6990,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5275,6 +7020,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5288,6 +7043,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/payments/01JFA2NS18GQ90KJKHPTY7YM4Q",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5300,13 +7066,13 @@ export interface operations {
                 offset?: number;
                 /** @description page size */
                 limit?: number;
-                /** @description comma-separated keys of: createdAt, to, status; prefix - for descending */
+                /** @description comma-separated keys of: createdAt, to, status; prefix - for descending. Example: `-createdAt` */
                 sort?: string;
-                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `queued` */
                 status?: string;
-                /** @description comma-separated subset of: messageId, providerMessageId, status, to, subject, text, createdAt, updatedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: messageId, providerMessageId, status, to, subject, text, createdAt, updatedAt; each item (or the resource) then has only these properties. Example: `messageId,providerMessageId` */
                 fields?: string;
-                /** @description exact recipient. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact recipient. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `yamada@example.com` */
                 to?: string;
             };
             header?: {
@@ -5344,6 +7110,7 @@ export interface operations {
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
+                         * @example 42
                          */
                         total: number;
                     };
@@ -5377,6 +7144,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "limit must not be greater than 100",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 100",
+                     *           "code": "max"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5398,6 +7183,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5417,6 +7213,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope messages:write",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5436,6 +7243,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json, text/csv",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5455,6 +7273,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5476,6 +7304,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5495,6 +7334,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5508,6 +7357,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5570,6 +7430,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "to must be a string",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "to",
+                     *           "message": "to must be a string",
+                     *           "code": "isString"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5591,6 +7469,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5610,6 +7499,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope messages:write",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5629,6 +7529,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5648,6 +7559,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5667,6 +7588,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5686,6 +7618,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/json",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5707,6 +7650,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5726,6 +7680,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5739,6 +7703,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5752,6 +7727,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-error",
+                     *       "title": "Upstream service failed",
+                     *       "status": 502,
+                     *       "detail": "The email service failed: HTTP 500 after 3 attempts",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "email"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5767,6 +7754,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/circuit-open",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The email service is failing; calls are suspended",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "email"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5780,6 +7779,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-timeout",
+                     *       "title": "Upstream timeout",
+                     *       "status": 504,
+                     *       "detail": "The email service did not answer in time",
+                     *       "instance": "/api/v1/email-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "email"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5788,7 +7799,7 @@ export interface operations {
     getEmailMessage: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: messageId, providerMessageId, status, to, subject, text, createdAt, updatedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: messageId, providerMessageId, status, to, subject, text, createdAt, updatedAt; each item (or the resource) then has only these properties. Example: `messageId,providerMessageId` */
                 fields?: string;
             };
             header?: {
@@ -5796,7 +7807,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description our message id */
+                /** @description our message id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/email-messages` or from the answer that created it. */
                 messageId: string;
             };
             cookie?: never;
@@ -5856,6 +7867,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5877,6 +7906,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5896,6 +7936,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope messages:write",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5915,6 +7966,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "email message 01JFA2NT0GAHXM7QRRFQSWX6CZ does not exist",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5934,6 +7996,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5953,6 +8026,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5974,6 +8057,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -5993,6 +8087,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6006,6 +8110,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/email-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6018,13 +8133,13 @@ export interface operations {
                 offset?: number;
                 /** @description page size */
                 limit?: number;
-                /** @description comma-separated keys of: createdAt, to, status; prefix - for descending */
+                /** @description comma-separated keys of: createdAt, to, status; prefix - for descending. Example: `-createdAt` */
                 sort?: string;
-                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact provider status. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `queued` */
                 status?: string;
-                /** @description comma-separated subset of: messageId, providerMessageId, status, to, body, createdAt, updatedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: messageId, providerMessageId, status, to, body, createdAt, updatedAt; each item (or the resource) then has only these properties. Example: `messageId,providerMessageId` */
                 fields?: string;
-                /** @description exact recipient (E.164). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact recipient (E.164). Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `+819012345678` */
                 to?: string;
             };
             header?: {
@@ -6062,6 +8177,7 @@ export interface operations {
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
+                         * @example 42
                          */
                         total: number;
                     };
@@ -6095,6 +8211,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "limit must not be greater than 100",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 100",
+                     *           "code": "max"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6116,6 +8250,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6135,6 +8280,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope messages:write",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6154,6 +8310,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json, text/csv",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6173,6 +8340,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6194,6 +8371,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6213,6 +8401,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6226,6 +8424,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6288,6 +8497,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "to must be a string",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "to",
+                     *           "message": "to must be a string",
+                     *           "code": "isString"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6309,6 +8536,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6328,6 +8566,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope messages:write",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6347,6 +8596,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6366,6 +8626,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6385,6 +8655,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6404,6 +8685,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: application/json",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6425,6 +8717,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6444,6 +8747,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6457,6 +8770,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6470,6 +8794,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-error",
+                     *       "title": "Upstream service failed",
+                     *       "status": 502,
+                     *       "detail": "The sms service failed: HTTP 500 after 3 attempts",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "sms"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6485,6 +8821,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/circuit-open",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The sms service is failing; calls are suspended",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "sms"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6498,6 +8846,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-timeout",
+                     *       "title": "Upstream timeout",
+                     *       "status": 504,
+                     *       "detail": "The sms service did not answer in time",
+                     *       "instance": "/api/v1/sms-messages",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "sms"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6506,7 +8866,7 @@ export interface operations {
     getSmsMessage: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: messageId, providerMessageId, status, to, body, createdAt, updatedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: messageId, providerMessageId, status, to, body, createdAt, updatedAt; each item (or the resource) then has only these properties. Example: `messageId,providerMessageId` */
                 fields?: string;
             };
             header?: {
@@ -6514,7 +8874,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description our message id */
+                /** @description our message id. An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/sms-messages` or from the answer that created it. */
                 messageId: string;
             };
             cookie?: never;
@@ -6574,6 +8934,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6595,6 +8973,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6614,6 +9003,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope messages:write",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6633,6 +9033,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "SMS message 01JFA2NT0GAHXM7QRRFQSWX6CZ does not exist",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6652,6 +9063,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6671,6 +9093,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6692,6 +9124,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6711,6 +9154,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6724,6 +9177,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/sms-messages/01JFA2NT0GAHXM7QRRFQSWX6CZ",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6734,7 +9198,7 @@ export interface operations {
             query: {
                 /** @description a postal address or a well-known place. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
                 address: string;
-                /** @description comma-separated subset of: query, address, lat, lng; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: query, address, lat, lng; each item (or the resource) then has only these properties. Example: `query,address` */
                 fields?: string;
             };
             header?: {
@@ -6799,6 +9263,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6820,6 +9302,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6839,6 +9332,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope integrations:read",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6858,6 +9362,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No resource at /api/v1/geocode",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6877,6 +9392,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6896,6 +9422,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6917,6 +9453,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6936,6 +9483,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6949,6 +9506,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6962,6 +9530,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-error",
+                     *       "title": "Upstream service failed",
+                     *       "status": 502,
+                     *       "detail": "The maps service failed: HTTP 500 after 3 attempts",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "maps"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6977,6 +9557,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/circuit-open",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The maps service is failing; calls are suspended",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "maps"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -6990,6 +9582,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/upstream-timeout",
+                     *       "title": "Upstream timeout",
+                     *       "status": 504,
+                     *       "detail": "The maps service did not answer in time",
+                     *       "instance": "/api/v1/geocode",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "maps"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7002,9 +9606,9 @@ export interface operations {
                 offset?: number;
                 /** @description page size */
                 limit?: number;
-                /** @description comma-separated subset of: name, configured, state, auth, circuit, healthyInstances, instances, token, rateLimit, retryBudget; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: name, configured, state, auth, circuit, healthyInstances, instances, token, rateLimit, retryBudget; each item (or the resource) then has only these properties. Example: `name,configured` */
                 fields?: string;
-                /** @description comma-separated keys of: name, state, healthyInstances; prefix - for descending */
+                /** @description comma-separated keys of: name, state, healthyInstances; prefix - for descending. Example: `-name` */
                 sort?: string;
             };
             header?: {
@@ -7042,6 +9646,7 @@ export interface operations {
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
+                         * @example 42
                          */
                         total: number;
                     };
@@ -7075,6 +9680,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "limit must not be greater than 100",
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 100",
+                     *           "code": "max"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7096,6 +9719,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7115,6 +9749,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope integrations:read",
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7134,6 +9779,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json, text/csv",
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7153,6 +9809,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7174,6 +9840,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7193,6 +9870,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7206,6 +9893,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/integrations",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7214,7 +9912,7 @@ export interface operations {
     getIntegration: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: name, configured, state, auth, circuit, healthyInstances, instances, token, rateLimit, retryBudget; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: name, configured, state, auth, circuit, healthyInstances, instances, token, rateLimit, retryBudget; each item (or the resource) then has only these properties. Example: `name,configured` */
                 fields?: string;
             };
             header?: {
@@ -7222,7 +9920,10 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description payment, email, sms or maps */
+                /**
+                 * @description payment, email, sms or maps
+                 * @example payment
+                 */
                 integrationName: string;
             };
             cookie?: never;
@@ -7282,6 +9983,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7303,6 +10022,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7322,6 +10052,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope integrations:read",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7341,6 +10082,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "integration fax does not exist",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7360,6 +10112,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7379,6 +10142,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7400,6 +10173,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7419,6 +10203,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7432,6 +10226,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/integrations/payment",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7444,17 +10249,17 @@ export interface operations {
                 offset?: number;
                 /** @description page size */
                 limit?: number;
-                /** @description comma-separated subset of: eventId, source, externalEventId, type, status, attempts, lastError, receivedAt, signedAt, nextAttemptAt, processedAt; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: eventId, source, externalEventId, type, status, attempts, lastError, receivedAt, signedAt, nextAttemptAt, processedAt; each item (or the resource) then has only these properties. Example: `eventId,source` */
                 fields?: string;
-                /** @description comma-separated keys of: receivedAt, processedAt, attempts, source, type, status; prefix - for descending */
+                /** @description comma-separated keys of: receivedAt, processedAt, attempts, source, type, status; prefix - for descending. Example: `-receivedAt` */
                 sort?: string;
-                /** @description exact source. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact source. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `payment-service` */
                 source?: string;
-                /** @description exact event type. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description exact event type. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `payment.succeeded` */
                 type?: string;
-                /** @description exact status */
+                /** @description exact status. Example: `dead` */
                 status?: "pending" | "processing" | "retrying" | "processed" | "ignored" | "dead";
-                /** @description the sender's event id. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. */
+                /** @description the sender's event id. Length in Unicode code points; control characters, lone surrogates, U+FEFF and bidirectional controls are refused. Example: `msg_2Lh9example` */
                 externalEventId?: string;
             };
             header?: {
@@ -7492,6 +10297,7 @@ export interface operations {
                         /**
                          * Format: int32
                          * @description all matching items, not only this page
+                         * @example 42
                          */
                         total: number;
                     };
@@ -7525,6 +10331,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "limit must not be greater than 100",
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "limit",
+                     *           "message": "limit must not be greater than 100",
+                     *           "code": "max"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7546,6 +10370,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7565,6 +10400,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope webhooks:read",
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7584,6 +10430,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json, text/csv",
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7603,6 +10460,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7624,6 +10491,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7643,6 +10521,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7656,6 +10544,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/webhook-events",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7664,7 +10563,7 @@ export interface operations {
     getWebhookEvent: {
         parameters: {
             query?: {
-                /** @description comma-separated subset of: eventId, source, externalEventId, type, status, attempts, lastError, receivedAt, signedAt, nextAttemptAt, processedAt, receivedHeaders, body, bodyEncoding, bodyBytes, bodySha256; each item (or the resource) then has only these properties */
+                /** @description comma-separated subset of: eventId, source, externalEventId, type, status, attempts, lastError, receivedAt, signedAt, nextAttemptAt, processedAt, receivedHeaders, body, bodyEncoding, bodyBytes, bodySha256; each item (or the resource) then has only these properties. Example: `eventId,source` */
                 fields?: string;
             };
             header?: {
@@ -7672,7 +10571,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description our id of the event (the `eventId` the receiver answered) */
+                /** @description our id of the event (the `eventId` the receiver answered) An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/webhook-events` or from the answer that created it. */
                 eventId: string;
             };
             cookie?: never;
@@ -7732,6 +10631,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7753,6 +10670,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7772,6 +10700,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope webhooks:read",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7791,6 +10730,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "webhook event 01JFA2NTZRSZPYXCYYKVWTNT5N does not exist",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7810,6 +10760,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7829,6 +10790,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7850,6 +10821,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7869,6 +10851,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7882,6 +10874,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7892,7 +10895,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description our id of the event (the `eventId` the receiver answered) */
+                /** @description our id of the event (the `eventId` the receiver answered) An id the server generated (a ULID): none exists on a fresh app. Take one from `GET /api/v1/webhook-events` or from the answer that created it. */
                 eventId: string;
             };
             cookie?: never;
@@ -7939,6 +10942,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7960,6 +10981,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7979,6 +11011,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope webhooks:admin",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -7998,6 +11041,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "webhook event 01JFA2NTZRSZPYXCYYKVWTNT5N does not exist",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8017,6 +11071,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/not-acceptable",
+                     *       "title": "Not acceptable",
+                     *       "status": 406,
+                     *       "detail": "Acceptable media types: application/json",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8036,6 +11101,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8055,6 +11130,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/conflict",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "detail": "the resource changed meanwhile; read it again",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8076,6 +11162,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/too-many-requests",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Rate limit exceeded; retry after 30 s",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8095,6 +11192,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8108,6 +11215,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/webhook-events/01JFA2NTZRSZPYXCYYKVWTNT5N/replay",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8131,7 +11249,10 @@ export interface operations {
                 "X-GitHub-Event"?: string;
             };
             path: {
-                /** @description the configured source (`WEBHOOK_{SOURCE}_SCHEME`), e.g. payment-service */
+                /**
+                 * @description the configured source (`WEBHOOK_{SOURCE}_SCHEME`), e.g. payment-service
+                 * @example payment-service
+                 */
                 source: string;
             };
             cookie?: never;
@@ -8175,6 +11296,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/validation-error",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "property filter should not exist",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "errors": [
+                     *         {
+                     *           "field": "filter",
+                     *           "message": "property filter should not exist",
+                     *           "code": "whitelistValidation"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8190,6 +11329,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unauthorized",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "detail": "A valid bearer token is required",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8203,6 +11353,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "detail": "The token lacks the scope users:read",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8216,6 +11377,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "webhook unknown-source does not exist",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8229,6 +11401,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-timeout",
+                     *       "title": "Request timeout",
+                     *       "status": 408,
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8242,6 +11424,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/payload-too-large",
+                     *       "title": "Payload too large",
+                     *       "status": 413,
+                     *       "detail": "The body exceeds 1048576 bytes",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8255,6 +11448,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported media type",
+                     *       "status": 415,
+                     *       "detail": "Accepted content types: *\/*",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8268,6 +11472,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/request-header-fields-too-large",
+                     *       "title": "Request header fields too large",
+                     *       "status": 431,
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8281,6 +11495,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/internal-error",
+                     *       "title": "Internal server error",
+                     *       "status": 500,
+                     *       "detail": "An unexpected error occurred; quote the request id",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
@@ -8296,6 +11521,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "type": "https://nest-integration-gateway.dev/problems/circuit-open",
+                     *       "title": "Service unavailable",
+                     *       "status": 503,
+                     *       "detail": "The payment service is failing; calls are suspended",
+                     *       "instance": "/api/v1/webhooks/payment-service",
+                     *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
+                     *       "timestamp": "2024-12-17T10:30:00.000Z",
+                     *       "integration": "payment"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };

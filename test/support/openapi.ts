@@ -12,6 +12,22 @@ export const CLIENT_TYPES_FILE = 'test/generated/openapi.d.ts';
 /** What a developer runs when the committed types are stale. */
 export const REGENERATE_COMMAND = 'npm run openapi:client';
 
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
+
+/** Every operation of a document with its path template and method. */
+export function documentOperations(
+  document: OpenAPIObject,
+): { path: string; method: string; op: Record<string, unknown> }[] {
+  return Object.entries(document.paths).flatMap(([path, item]) => {
+    const methods = item as Record<string, unknown>;
+    return METHODS.filter((m) => methods[m]).map((m) => ({
+      path,
+      method: m,
+      op: methods[m] as Record<string, unknown>,
+    }));
+  });
+}
+
 /** `GET /docs/openapi.json` of a running app (in process, no socket). */
 export async function servedDocument(app: NestFastifyApplication): Promise<OpenAPIObject> {
   const res = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/docs/openapi.json' });

@@ -29,8 +29,15 @@ export function ApiEnvelope(model: Type<unknown>, options: RestRouteOptions = {}
     data,
     metadata: { $ref: getSchemaPath(options.list ? ListEnvelopeMetaDto : EnvelopeMetaDto) },
   };
-  if (options.list)
-    properties.total = { type: 'integer', minimum: 0, description: 'all matching items, not only this page' };
+  if (options.list) {
+    // 42 agrees with the example links (ListEnvelopeMetaDto): the first page of 20, a next one, no previous.
+    properties.total = {
+      type: 'integer',
+      minimum: 0,
+      example: 42,
+      description: 'all matching items, not only this page',
+    };
+  }
   // Collections always send `total`: it is required there, as the document promises what the answers hold.
   const required = options.list ? ['status', 'data', 'total', 'metadata'] : ['status', 'data', 'metadata'];
   const envelope = { type: 'object', required, properties };

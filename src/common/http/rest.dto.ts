@@ -1,21 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { EXAMPLE } from './openapi-examples.js';
 
 export class EnvelopeMetaDto {
-  @ApiProperty({ example: 'req_01JEXAMPLE', maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' })
+  @ApiProperty({ example: EXAMPLE.requestId, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' })
   requestId!: string;
 
-  @ApiProperty({ example: '2024-12-17T10:30:00.000Z', format: 'date-time' })
+  @ApiProperty({ example: EXAMPLE.time, format: 'date-time' })
   timestamp!: string;
 }
 
 export class PageLinksDto {
-  @ApiProperty({ example: '/api/v1/users?offset=20&limit=20', format: 'uri-reference', maxLength: 2048 })
+  @ApiProperty({ example: '/api/v1/users?offset=0&limit=20', format: 'uri-reference', maxLength: 2048 })
   self!: string;
 
   @ApiProperty({
     type: String,
     nullable: true,
-    example: '/api/v1/users?offset=40&limit=20',
+    example: '/api/v1/users?offset=20&limit=20',
     format: 'uri-reference',
     maxLength: 2048,
   })
@@ -24,7 +25,7 @@ export class PageLinksDto {
   @ApiProperty({
     type: String,
     nullable: true,
-    example: '/api/v1/users?offset=0&limit=20',
+    example: null,
     format: 'uri-reference',
     maxLength: 2048,
   })
@@ -85,10 +86,10 @@ export class ProblemDto {
   })
   instance?: string;
 
-  @ApiProperty({ example: 'req_01JEXAMPLE', maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' })
+  @ApiProperty({ example: EXAMPLE.requestId, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' })
   requestId!: string;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiProperty({ format: 'date-time', example: EXAMPLE.time })
   timestamp!: string;
 
   @ApiPropertyOptional({

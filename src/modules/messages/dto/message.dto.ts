@@ -3,6 +3,7 @@ import { FieldsParam, PageQueryDto, SortParam } from '../../../common/http/list-
 import { Text, type TextOptions } from '../../../common/http/text-field.js';
 import type { EmailMessage } from '../entities/email-message.entity.js';
 import type { SmsMessage } from '../entities/sms-message.entity.js';
+import { EXAMPLE } from '../../../common/http/openapi-examples.js';
 
 /** E.164: `+`, country code, subscriber number; at most 15 digits (what the SMS service requires). */
 export const E164 = /^\+[1-9][0-9]{6,14}$/;
@@ -44,10 +45,10 @@ export const SMS_FIELDS = ['messageId', 'providerMessageId', 'status', 'to', 'bo
 export const MESSAGE_SORTABLE = ['createdAt', 'to', 'status'] as const;
 
 export class EmailMessageDto {
-  @ApiProperty({ example: '01JEXAMPLE0000000000000000', description: 'our id (ULID)', ...ID })
+  @ApiProperty({ example: EXAMPLE.messageId, description: 'our id (ULID)', ...ID })
   messageId!: string;
 
-  @ApiProperty({ example: 'msg_01JEXAMPLE', description: "the email service's id", ...PROVIDER_ID })
+  @ApiProperty({ example: EXAMPLE.providerEmailId, description: "the email service's id", ...PROVIDER_ID })
   providerMessageId!: string;
 
   @ApiProperty({ description: "the email service's status when it accepted the message", ...PROVIDER_STATUS })
@@ -94,10 +95,10 @@ export class CreateEmailMessageDto {
 }
 
 export class SmsMessageDto {
-  @ApiProperty({ example: '01JEXAMPLE0000000000000000', description: 'our id (ULID)', ...ID })
+  @ApiProperty({ example: EXAMPLE.messageId, description: 'our id (ULID)', ...ID })
   messageId!: string;
 
-  @ApiProperty({ example: 'sms_01JEXAMPLE', description: "the SMS service's id", ...PROVIDER_ID })
+  @ApiProperty({ example: EXAMPLE.providerSmsId, description: "the SMS service's id", ...PROVIDER_ID })
   providerMessageId!: string;
 
   @ApiProperty({ description: "the SMS service's status when it accepted the message", ...PROVIDER_STATUS })

@@ -3,6 +3,7 @@ import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { FieldsParam, PageQueryDto, SortParam } from '../../../common/http/list-query.js';
 import { Text, type TextOptions } from '../../../common/http/text-field.js';
 import { PAYMENT_STATUSES, type Payment, type PaymentStatus } from '../entities/payment.entity.js';
+import { EXAMPLE } from '../../../common/http/openapi-examples.js';
 
 /** The payment service's own limit (minor units). */
 export const MAX_AMOUNT = 99_999_999_999;
@@ -27,14 +28,14 @@ const USER_ID: TextOptions = {
   maxLength: 40,
   pattern: /^[0-9A-Za-z_-]+$/,
   patternMessage: 'userId must be a user id (letters, digits, _ and -)',
-  example: '01JEXAMPLEUSER000000000000',
+  example: EXAMPLE.userId,
 };
 
 export class PaymentDto {
-  @ApiProperty({ example: '01JEXAMPLE0000000000000000', description: 'our id (ULID)', ...ID })
+  @ApiProperty({ example: EXAMPLE.paymentId, description: 'our id (ULID)', ...ID })
   paymentId!: string;
 
-  @ApiProperty({ example: '01JEXAMPLEUSER000000000000', ...ID })
+  @ApiProperty({ example: EXAMPLE.userId, ...ID })
   userId!: string;
 
   @ApiProperty({
@@ -54,7 +55,7 @@ export class PaymentDto {
   status!: PaymentStatus;
 
   @ApiProperty({
-    example: 'pay_01JEXAMPLE',
+    example: EXAMPLE.providerPaymentId,
     description: "the payment service's id",
     maxLength: 64,
     pattern: '^pay_[A-Za-z0-9_-]+$',
@@ -65,6 +66,7 @@ export class PaymentDto {
     type: String,
     nullable: true,
     description: 'the Idempotency-Key the payment was created with',
+    example: EXAMPLE.idempotencyKey,
     maxLength: 255,
     pattern: '^[\\x21-\\x7E]+$',
   })
@@ -105,7 +107,7 @@ export class PaymentDto {
 }
 
 export class CreatePaymentDto {
-  @Text({ ...USER_ID, description: 'an existing user (422 otherwise)' })
+  @Text({ ...USER_ID, description: 'the id of an existing user (as `POST /api/v1/users` answers it; 422 otherwise)' })
   userId!: string;
 
   @ApiProperty({

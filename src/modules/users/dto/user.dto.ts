@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { Representation } from '../../../common/resource/define-resource.js';
 import { usersResource } from '../users.resource.js';
 import type { User } from '../entities/user.entity.js';
+import { EXAMPLE } from '../../../common/http/openapi-examples.js';
 
 /** A user as the API returns it. */
 export type UserDto = Representation<typeof usersResource.fields>;
@@ -11,7 +12,7 @@ export const USER_SORTABLE = usersResource.sortable;
 
 /** The seed's profile example: the user as shown to others, served from the cache. */
 export class UserProfileDto {
-  @ApiProperty({ example: '01JEXAMPLE0000000000000000', maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' })
+  @ApiProperty({ example: EXAMPLE.userId, maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' })
   userId!: string;
 
   @ApiProperty({ example: '山田太郎', maxLength: 100, pattern: '^.+$' })

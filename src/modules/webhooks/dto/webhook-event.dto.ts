@@ -5,6 +5,7 @@ import {
   type WebhookEvent,
   type WebhookEventStatus,
 } from '../entities/webhook-event.entity.js';
+import { EXAMPLE } from '../../../common/http/openapi-examples.js';
 
 export const WEBHOOK_EVENT_FIELDS = [
   'eventId',
@@ -38,7 +39,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** One inbox event as listed (no body). */
 export class WebhookEventDto {
-  @ApiProperty({ example: '01JEXAMPLE0000000000000000', description: 'our id (ULID)', ...ID })
+  @ApiProperty({ example: EXAMPLE.eventId, description: 'our id (ULID)', ...ID })
   eventId!: string;
 
   @ApiProperty({ example: 'payment-service', maxLength: 100, pattern: '^[a-z0-9-]+$' })

@@ -1,0 +1,264 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { translate } from './i18n.js';
+import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE } from './problem.js';
+
+type Json = Record<string, unknown>;
+
+/**
+ * Sample values shared by every example of the document, so one answer quotes the ids, times and request
+ * id another shows: a valid ULID (Crockford base32, minted at EXAMPLE_TIME), a request id as genReqId
+ * writes one (`req_<uuid>`).
+ */
+export const EXAMPLE = {
+  userId: '01JFA2NR2074DGB9X625SRQ89C',
+  paymentId: '01JFA2NS18GQ90KJKHPTY7YM4Q',
+  messageId: '01JFA2NT0GAHXM7QRRFQSWX6CZ',
+  eventId: '01JFA2NTZRSZPYXCYYKVWTNT5N',
+  providerPaymentId: 'pay_01JFA2NVZ0GASR340FVCDDCBAE',
+  providerEmailId: 'msg_01JFA2NWY8Q73ZB8HVK5VCSH3E',
+  providerSmsId: 'sms_01JFA2NXXGRK6B9VQ158DE481V',
+  requestId: 'req_2f47ce85-f5e1-48b8-867c-b994e683f534',
+  idempotencyKey: 'a1cd0bf7-9828-4c88-9293-0e0c158f8785',
+  time: '2024-12-17T10:30:00.000Z',
+} as const;
+
+/** Path parameters whose value is not server-generated: their example works on a fresh app. */
+const PATH_SAMPLES: Record<string, string> = {
+  source: 'payment-service',
+  integrationName: 'payment',
+};
+
+/** WEBHOOK_MAX_BYTES by default. */
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** Optional headers whose example goes into the description (a header of the description's own text). */
+const HEADER_EXAMPLES: Record<string, string> = { 'Idempotency-Key': EXAMPLE.idempotencyKey };
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+function operationsOf(document: OpenAPIObject): { path: string; method: string; operation: Json }[] {
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item as Json)
+      .filter(([method]) => METHODS.includes(method))
+      .map(([method, operation]) => ({ path, method, operation: operation as Json })),
+  );
+}
+
+/** The example of a parameter wherever Swagger UI would look for one to pre-fill "Try it out" with. */
+function takeExample(parameter: Json): unknown {
+  const schema = parameter.schema as Json | undefined;
+  const examples = parameter.examples as Record<string, { value?: unknown }> | undefined;
+  const value = parameter.example ?? Object.values(examples ?? {})[0]?.value ?? schema?.example;
+  delete parameter.example;
+  delete parameter.examples;
+  if (schema) delete schema.example;
+  return value;
+}
+
+const sentence = (text: unknown): string => {
+  const trimmed = typeof text === 'string' ? text.trim() : '';
+  return trimmed === '' || /[.!?)`]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+};
+
+/**
+ * Swagger UI pre-fills "Try it out" with a parameter's example (or its schema's): an example filter or
+ * projection on an optional parameter made the first Execute answer an empty or trimmed page. So an
+ * optional parameter carries no example value (it keeps its `default`, which is what the server applies
+ * anyway); the example moves into its description, where a reader still sees it. A path id is made by
+ * the server and none exists on a fresh app, so it has no example either: the description says where
+ * one comes from. Other required parameters keep an example, which must work on a fresh app.
+ */
+function moveParameterExamples(path: string, operation: Json): void {
+  for (const parameter of (operation.parameters ?? []) as Json[]) {
+    const name = String(parameter.name);
+    if (parameter.in === 'path') {
+      if (name in PATH_SAMPLES) {
+        takeExample(parameter);
+        parameter.example = PATH_SAMPLES[name];
+        continue;
+      }
+      takeExample(parameter);
+      const collection = path.slice(0, path.indexOf(`/{${name}}`));
+      parameter.description =
+        `${sentence(parameter.description)} An id the server generated (a ULID): none exists on a fresh ` +
+        `app. Take one from \`GET ${collection}\` or from the answer that created it.`.trim();
+      continue;
+    }
+    if (parameter.required === true) continue;
+    const value = takeExample(parameter) ?? (parameter.in === 'header' ? HEADER_EXAMPLES[name] : undefined);
+    if (value === undefined) continue;
+    const shown = typeof value === 'string' ? value : JSON.stringify(value);
+    parameter.description = `${sentence(parameter.description)} Example: \`${shown}\``.trim();
+  }
+}
+
+/** The path with every parameter replaced by a sample, as a problem's `instance` quotes it. */
+function samplePath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, (_whole, name: string) => {
+    if (name in PATH_SAMPLES) return PATH_SAMPLES[name];
+    const known = (EXAMPLE as Record<string, string>)[name];
+    return known ?? EXAMPLE.userId;
+  });
+}
+
+/** Path values that name nothing, for the 404 of a route (the id of its last path parameter). */
+const MISSING: Record<string, string> = { integrationName: 'fax', source: 'unknown-source' };
+
+function missingId(path: string): string | undefined {
+  const name = /\{(\w+)\}[^{]*$/.exec(path)?.[1];
+  if (!name) return undefined;
+  return MISSING[name] ?? (EXAMPLE as Record<string, string>)[name] ?? EXAMPLE.userId;
+}
+
+/** `email-messages/{messageId}` → `email message`, as services name a resource in their 404. */
+function resourceName(path: string): string {
+  const segment = path.split('/{')[0].split('/').pop() ?? 'resource';
+  const singular = segment.replace(/ies$/, 'y').replace(/s$/, '');
+  return singular.replace(/-/g, ' ').replace(/^sms\b/, 'SMS');
+}
+
+/** The external service an integration route calls, as `integration` in its 502/503/504 problems. */
+function integrationOf(path: string): string {
+  if (path.includes('/payments')) return 'payment';
+  if (path.includes('/email-messages')) return 'email';
+  if (path.includes('/sms-messages')) return 'sms';
+  if (path.includes('/geocode')) return 'maps';
+  return 'payment';
+}
+
+interface ProblemCase {
+  type: string;
+  params?: Record<string, unknown>;
+  detail?: string;
+  errors?: { field: string; message: string; code: string }[];
+  extensions?: Json;
+}
+
+/** What the validation pipe says of a body property left out (its first constraint: the type). */
+const MISSING_CODE: Record<string, string> = { string: 'isString', integer: 'isInt' };
+
+/** The field error of a typical bad request: a body without its first property, or a bad query. */
+function fieldError(document: OpenAPIObject, operation: Json): { field: string; message: string; code: string } {
+  const content = (operation.requestBody as Json | undefined)?.content as Record<string, { schema?: Json }> | undefined;
+  const ref = Object.values(content ?? {})[0]?.schema?.$ref;
+  const schema =
+    typeof ref === 'string'
+      ? (document.components?.schemas as Record<string, Json> | undefined)?.[ref.split('/').pop()!]
+      : undefined;
+  const properties = (schema?.properties ?? {}) as Record<string, Json>;
+  const field = (schema?.required as string[] | undefined)?.[0] ?? Object.keys(properties)[0];
+  if (field) {
+    const code = MISSING_CODE[String(properties[field]?.type)] ?? 'isNotEmpty';
+    return { field, message: translate('en', `validation.${code}`, { property: field }), code };
+  }
+  const parameters = (operation.parameters ?? []) as Json[];
+  if (parameters.some((p) => p.name === 'limit')) {
+    return { field: 'limit', message: translate('en', 'validation.max', { property: 'limit', c0: 100 }), code: 'max' };
+  }
+  const code = 'whitelistValidation';
+  return { field: 'filter', message: translate('en', `validation.${code}`, { property: 'filter' }), code };
+}
+
+/** The problem a route really answers with a status (the type, and the values its texts quote). */
+function problemCase(document: OpenAPIObject, path: string, operation: Json, status: number): ProblemCase {
+  const responses = operation.responses as Record<string, Json>;
+  const scopes = ((operation.security ?? []) as Record<string, string[]>[]).flatMap((s) => s.oauth2 ?? []);
+  const produces = Object.keys(
+    (Object.entries(responses).find(([s]) => s.startsWith('2'))?.[1]?.content as Json | undefined) ?? {
+      'application/json': {},
+    },
+  );
+  const consumes = Object.keys(((operation.requestBody as Json | undefined)?.content as Json | undefined) ?? {});
+  const integration = { integration: integrationOf(path) };
+  switch (status) {
+    case 400: {
+      // A route whose own 400 is another format (the token endpoint's RFC 6749 errors) answers a problem
+      // only for a body the parser refused.
+      const parserOnly = Object.keys((responses['400']?.content as Json | undefined) ?? {}).length > 1;
+      const error = parserOnly
+        ? { field: 'body', message: translate('en', 'validation.invalidJson'), code: 'invalidJson' }
+        : fieldError(document, operation);
+      return { type: 'validation-error', detail: error.message, errors: [error] };
+    }
+    case 401:
+      return { type: 'unauthorized' };
+    case 403:
+      return { type: 'forbidden', params: { scope: scopes[0] ?? 'users:read' } };
+    case 404:
+      return missingId(path)
+        ? { type: 'resource-not-found', params: { resource: resourceName(path), id: missingId(path) } }
+        : { type: 'not-found', params: { path } };
+    case 406:
+      return { type: 'not-acceptable', params: { types: produces.join(', ') } };
+    case 408:
+      return { type: 'request-timeout' };
+    case 409:
+      return path.includes('/users')
+        ? { type: 'unique-violation', params: { field: 'email' } }
+        : { type: 'conflict', detail: 'the resource changed meanwhile; read it again' };
+    case 412:
+      return { type: 'precondition-failed' };
+    case 413:
+      // Fastify's body parser refuses the body; the webhook receiver counts the bytes itself.
+      return path.includes('/webhooks/')
+        ? { type: 'payload-too-large', params: { limit: DEFAULT_BODY_LIMIT } }
+        : { type: 'payload-too-large', detail: 'Request body is too large' };
+    case 415:
+      return { type: 'unsupported-media-type', params: { types: consumes.join(', ') } };
+    case 422:
+      return { type: 'unknown-reference', params: { resource: 'user', id: EXAMPLE.userId } };
+    case 428:
+      return { type: 'precondition-required', detail: 'send If-Match with the ETag of the resource' };
+    case 429:
+      return { type: 'too-many-requests', params: { retryAfter: 30 } };
+    case 431:
+      return { type: 'request-header-fields-too-large' };
+    case 502:
+      return {
+        type: 'upstream-error',
+        params: { ...integration, reason: 'HTTP 500 after 3 attempts' },
+        extensions: integration,
+      };
+    case 503:
+      return { type: 'circuit-open', params: integration, extensions: integration };
+    case 504:
+      return { type: 'upstream-timeout', params: integration, extensions: integration };
+    default:
+      return { type: 'internal-error' };
+  }
+}
+
+/** A problem body as ProblemDetailsFilter writes it (English texts of messages.ts). */
+export function problemExample(document: OpenAPIObject, path: string, operation: Json, status: number): Json {
+  const c = problemCase(document, path, operation, status);
+  const detail = c.detail ?? translate('en', `problems.${c.type}.detail`, c.params, '');
+  return {
+    type: PROBLEM_BASE + c.type,
+    title: translate('en', `problems.${c.type}.title`, c.params, c.type),
+    status,
+    ...(detail ? { detail } : {}),
+    instance: samplePath(path),
+    requestId: EXAMPLE.requestId,
+    timestamp: EXAMPLE.time,
+    ...(c.errors ? { errors: c.errors } : {}),
+    ...c.extensions,
+  };
+}
+
+/** Every problem response gets the example of its own status, not the schema's one validation example. */
+function exampleProblems(document: OpenAPIObject, path: string, operation: Json): void {
+  for (const [status, response] of Object.entries((operation.responses ?? {}) as Record<string, Json>)) {
+    const media = (response.content as Record<string, Json> | undefined)?.[PROBLEM_CONTENT_TYPE];
+    if (!media || media.example !== undefined || media.examples !== undefined) continue;
+    media.example = problemExample(document, path, operation, Number(status));
+  }
+}
+
+/** Examples a client developer can run as they stand in Swagger UI (see moveParameterExamples). */
+export function runnableExamples(document: OpenAPIObject): OpenAPIObject {
+  for (const { path, operation } of operationsOf(document)) {
+    moveParameterExamples(path, operation);
+    exampleProblems(document, path, operation);
+  }
+  return document;
+}
