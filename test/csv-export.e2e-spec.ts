@@ -3,8 +3,8 @@ import { usersResource } from '../src/modules/users/users.resource.js';
 import { bearer } from './helpers/http.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
-// A CSV export of a whole collection (Accept: text/csv without `limit`) is read in batches of 1,000
-// rows while it is sent: more rows than two batches, so the batch edges are crossed.
+// A CSV export of a whole collection (Accept: text/csv without `limit`) is read in batches (100 rows,
+// then 1,000 at a time) while it is sent: more rows than three batches, so the batch edges are crossed.
 const ROWS = 2345;
 
 /** RFC 4180 records (quoted fields may hold commas, doubled quotes and line breaks). */
@@ -87,13 +87,13 @@ describe('CSV export of a whole collection', () => {
   });
 
   it('offset, sort and fields apply as on a page: the rest of the collection in that order', async () => {
-    // 2,000 rows after the offset: exactly two full batches, then an empty read ends the export.
-    const res = await csv('?offset=345&sort=-name&fields=userId,name').expect(200);
+    // 2,100 rows after the offset: exactly three full batches, then an empty read ends the export.
+    const res = await csv('?offset=245&sort=-name&fields=userId,name').expect(200);
     const [header, ...records] = parseCsv(res.text);
     expect(header).toEqual(['userId', 'name']);
     const expected = await db
       .getRepository(usersResource.entity)
-      .find({ order: { name: 'DESC', id: 'ASC' } as never, skip: 345, take: ROWS });
+      .find({ order: { name: 'DESC', id: 'ASC' } as never, skip: 245, take: ROWS });
     expect(records).toEqual(expected.map((r) => [r.id, r.name.startsWith('=') ? `'${r.name}` : r.name]));
   });
 

@@ -14,6 +14,7 @@ export type ListQuery = Record<string, unknown> & { offset: number; limit: numbe
 
 /** Rows per query of a CSV export: one batch is what the export holds in memory at a time. */
 const EXPORT_BATCH = 1000;
+const FIRST_EXPORT_BATCH = 100;
 
 /**
  * List, get, create, replace, merge-patch and delete of one resource, with the contract's rules in one place:
@@ -43,20 +44,21 @@ export class ResourceService<F extends Fields> {
 
   /**
    * Every item from `query.offset` on (filtered and sorted as the list is), counted first and then read
-   * in batches of `batchSize` while the caller consumes them: a CSV export of the whole collection.
-   * Each batch is its own query (no transaction held while a slow client reads), so, as with paging by
-   * offset, a row written during the export may be missed or repeated; the id tie-breaker keeps the
-   * order stable otherwise.
+   * in batches while the caller consumes them: a CSV export of the whole collection. The first batch is
+   * small so the first bytes leave soon; the rest are `batchSize` rows. Each batch is its own query (no
+   * transaction held while a slow client reads), so, as with paging by offset, a row written during the
+   * export may be missed or repeated; the id tie-breaker keeps the order stable otherwise.
    */
   async export(query: ListQuery, batchSize = EXPORT_BATCH): Promise<CollectionExport> {
     const total = await this.repository.count({ where: this.findOptions(query, 0, 1).where });
-    const read = (offset: number) => this.repository.find(this.findOptions(query, offset, batchSize));
+    const read = (offset: number, size: number) => this.repository.find(this.findOptions(query, offset, size));
     const represent = (rows: Row<F>[]) => rows.map((r) => this.resource.represent(r));
     async function* batches(): AsyncGenerator<Representation<F>[]> {
-      for (let offset = query.offset; ; offset += batchSize) {
-        const rows = await read(offset);
+      let size = Math.min(batchSize, FIRST_EXPORT_BATCH);
+      for (let offset = query.offset; ; offset += size, size = batchSize) {
+        const rows = await read(offset, size);
         if (rows.length > 0) yield represent(rows);
-        if (rows.length < batchSize) return;
+        if (rows.length < size) return;
       }
     }
     return new CollectionExport(total, batches());
