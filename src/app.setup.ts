@@ -7,7 +7,8 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
-import { createAccessLogger, loggableUrl, wantsPrettyLogs } from './common/observability/logger.js';
+import { createAccessLog } from './common/observability/access-log.js';
+import { loggableUrl, wantsPrettyLogs } from './common/observability/logger.js';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type AppExtras } from './app.module.js';
 import { MERGE_PATCH_TYPE } from './common/http/negotiation.js';
@@ -207,24 +208,21 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
   fastify.addHook('preValidation', inputLimits);
   // CONNECT never reaches the router: Node hands it to this listener or closes the connection unanswered.
   fastify.server.on('connect', refuseConnect);
-  const access = createAccessLogger({ level: config.app.logLevel, pretty: wantsPrettyLogs(config.app.env) });
+  const access = createAccessLog({ level: config.app.logLevel, pretty: wantsPrettyLogs(config.app.env) });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const probe = route.startsWith('/health');
-    if (access.isLevelEnabled('info') && !probe) {
-      access.info(
-        {
-          requestId: request.id,
-          method: request.method,
-          url: loggableUrl(request.url, request.routeOptions.url),
-          route,
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime * 100) / 100,
-          client: request.principal?.sub,
-          ip: request.ip,
-        },
-        'request completed',
-      );
+    if (access.enabled && !probe) {
+      access.write({
+        requestId: request.id,
+        method: request.method,
+        url: loggableUrl(request.url, request.routeOptions.url),
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+        client: request.principal?.sub,
+        ip: request.ip,
+      });
     }
     const seconds = reply.elapsedTime / 1000;
     metrics.observeRequest(request.method, route, reply.statusCode, seconds);

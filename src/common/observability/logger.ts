@@ -87,7 +87,7 @@ export function createRootLogger(format: LogFormat): Logger {
 let accessDestination: ReturnType<typeof pino.destination> | null = null;
 
 /** Standard output, buffered: one destination per process however many apps it builds (tests). */
-function bufferedStdout(): ReturnType<typeof pino.destination> {
+export function bufferedStdout(): ReturnType<typeof pino.destination> {
   if (accessDestination) return accessDestination;
   // One write(2) per ~4 KiB of lines instead of one per request, made synchronously: sonic-boom's
   // asynchronous mode measured 2.3 µs per line against 0.8 µs (a thread-pool write and its callback
