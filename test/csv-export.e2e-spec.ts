@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { usersResource } from '../src/modules/users/users.resource.js';
 import { bearer } from './helpers/http.js';
@@ -95,6 +96,21 @@ describe('CSV export of a whole collection', () => {
       .getRepository(usersResource.entity)
       .find({ order: { name: 'DESC', id: 'ASC' } as never, skip: 245, take: ROWS });
     expect(records).toEqual(expected.map((r) => [r.id, r.name.startsWith('=') ? `'${r.name}` : r.name]));
+  });
+
+  it('HEAD answers the headers of the export without reading its rows', async () => {
+    const find = jest.spyOn(db.getRepository(usersResource.entity), 'find');
+    try {
+      await csv('?fields=userId').expect(200);
+      const reads = find.mock.calls.length;
+      expect(reads).toBeGreaterThan(0);
+      const head = await t.http.head('/api/v1/users').set('authorization', auth).set('accept', 'text/csv').expect(200);
+      expect(head.headers['content-type']).toMatch(/^text\/csv/);
+      expect(head.headers['x-total-count']).toBe(String(ROWS));
+      expect(find.mock.calls.length).toBe(reads);
+    } finally {
+      find.mockRestore();
+    }
   });
 
   it('a filter narrows the export; with limit the CSV is that one page', async () => {

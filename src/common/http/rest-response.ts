@@ -3,6 +3,7 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest, preSerializationHookHandler } from 'fastify';
+import { Readable } from 'node:stream';
 import { CollectionExport, csvStream, project, toCsv } from './csv.js';
 import { etagOf, noneMatch } from './etag.js';
 import { Page } from './list-query.js';
@@ -124,6 +125,8 @@ export const renderRestResponse: preSerializationHookHandler<unknown> = (request
     reply.type(contentType(CSV_TYPE));
     reply.header('x-total-count', String(payload.total));
     reply.header('cache-control', 'private, no-cache');
+    // HEAD sends no body, but Fastify drains a stream it is given: an empty one reads no batch.
+    if (request.method === 'HEAD') return done(null, Readable.from([]));
     csvStream(payload, fieldsOf(query)).then(
       (stream) => done(null, stream),
       (error: Error) => done(error),
