@@ -69,9 +69,9 @@ export class AppModule {
         CacheModule.registerAsync({
           isGlobal: true,
           inject: [CacheMetrics],
-          useFactory: (metrics: CacheMetrics) => ({
+          useFactory: async (metrics: CacheMetrics) => ({
             ttl: config.cache.ttlMs,
-            ...(config.redis.url ? { stores: [sharedCacheStore(config, metrics)] } : {}),
+            ...(config.redis.url ? { stores: [await sharedCacheStore(config, metrics)] } : {}),
           }),
         }),
         AuthModule,

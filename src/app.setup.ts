@@ -6,7 +6,8 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
-import { createAccessLogger, loggableUrl, wantsPrettyLogs } from './common/observability/logger.js';
+import { createAccessLog } from './common/observability/access-log.js';
+import { loggableUrl, wantsPrettyLogs } from './common/observability/logger.js';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type AppExtras } from './app.module.js';
 import { buildOpenApi } from './app.openapi.js';
@@ -127,24 +128,21 @@ function addRequestHooks(fastify: FastifyInstance): void {
 
 /** One access log line, the request metrics and the SLA window per answer (health probes: metrics only). */
 function addAccessLog(fastify: FastifyInstance, config: AppConfig, metrics: MetricsService, sla: SlaWindow): void {
-  const access = createAccessLogger({ level: config.app.logLevel, pretty: wantsPrettyLogs(config.app.env) });
+  const access = createAccessLog({ level: config.app.logLevel, pretty: wantsPrettyLogs(config.app.env) });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const probe = route.startsWith('/health');
-    if (access.isLevelEnabled('info') && !probe) {
-      access.info(
-        {
-          requestId: request.id,
-          method: request.method,
-          url: loggableUrl(request.url, request.routeOptions.url),
-          route,
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime * 100) / 100,
-          client: request.principal?.sub,
-          ip: request.ip,
-        },
-        'request completed',
-      );
+    if (access.enabled && !probe) {
+      access.write({
+        requestId: request.id,
+        method: request.method,
+        url: loggableUrl(request.url, request.routeOptions.url),
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+        client: request.principal?.sub,
+        ip: request.ip,
+      });
     }
     const seconds = reply.elapsedTime / 1000;
     metrics.observeRequest(request.method, route, reply.statusCode, seconds);

@@ -61,6 +61,12 @@ export function processCpuMicros(pid) {
   return (ticks / CLOCK_TICKS_PER_S) * 1e6;
 }
 
+/** Starts counting a child process's CPU time: the returned function gives the µs used since. */
+export function cpuMeter(child) {
+  const before = processCpuMicros(child.pid);
+  return () => processCpuMicros(child.pid) - before;
+}
+
 /**
  * One autocannon run; a short warm-up first so JIT and caches settle. With `server` (a child
  * process), the server's CPU time per request is measured over the run, and so is the load
@@ -70,13 +76,13 @@ export function processCpuMicros(pid) {
 export async function load(name, opts, server) {
   const connections = opts.connections ?? CONNECTIONS;
   await autocannon({ ...opts, duration: 2, connections });
-  const serverBefore = server ? processCpuMicros(server.pid) : 0;
+  const serverCpu = server ? cpuMeter(server) : undefined;
   const genBefore = process.cpuUsage();
   const wallBefore = process.hrtime.bigint();
   const r = await autocannon({ ...opts, duration: opts.duration ?? DURATION_S, connections });
   const wallMicros = Number(process.hrtime.bigint() - wallBefore) / 1e3;
   const gen = process.cpuUsage(genBefore);
-  const serverMicros = server ? processCpuMicros(server.pid) - serverBefore : undefined;
+  const serverMicros = serverCpu?.();
   const non2xx = r.non2xx + r.errors + r.timeouts;
   const served = r.requests.total;
   const serverShare = serverMicros === undefined ? undefined : serverMicros / wallMicros;

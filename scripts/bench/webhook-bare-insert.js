@@ -73,9 +73,11 @@ async function postgres() {
     return { latencies, elapsed: (performance.now() - t0) / 1000 };
   };
   await phase(warmupS);
+  const cpu = process.cpuUsage();
   const { latencies, elapsed } = await phase(durationS);
+  const used = process.cpuUsage(cpu);
   await pool.end();
-  return { latencies, elapsed, concurrency };
+  return { latencies, elapsed, concurrency, cpuMicros: used.user + used.system };
 }
 
 async function sqlite() {
@@ -99,12 +101,14 @@ async function sqlite() {
     return { latencies, elapsed: (performance.now() - t0) / 1000 };
   };
   phase(warmupS);
+  const cpu = process.cpuUsage();
   const { latencies, elapsed } = phase(durationS);
+  const used = process.cpuUsage(cpu);
   db.close();
-  return { latencies, elapsed, concurrency: 1 };
+  return { latencies, elapsed, concurrency: 1, cpuMicros: used.user + used.system };
 }
 
-const { latencies, elapsed, concurrency } = process.env.DATABASE_URL ? await postgres() : await sqlite();
+const { latencies, elapsed, concurrency, cpuMicros } = process.env.DATABASE_URL ? await postgres() : await sqlite();
 latencies.sort((a, b) => a - b);
 process.stdout.write(
   `${JSON.stringify({
@@ -113,5 +117,6 @@ process.stdout.write(
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     concurrency,
+    cpuPerInsert: cpuMicros / latencies.length,
   })}\n`,
 );

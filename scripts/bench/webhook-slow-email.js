@@ -4,7 +4,7 @@
 // fixed rate and each starts such a call. The ack must not wait for any of them: p99 < 100 ms.
 import { createServer } from 'node:http';
 import autocannon from 'autocannon';
-import { DURATION_S, startPinned, stop } from './lib.js';
+import { DURATION_S, cpuMeter, startPinned, stop } from './lib.js';
 
 const RATE = 100;
 const CONNECTIONS = 10;
@@ -69,6 +69,7 @@ export async function slowEmailCase({ port, database, baseEnv, request, backend 
           ignoreCoordinatedOmission: true,
         };
         await autocannon({ ...opts, duration: 2 });
+        const cpu = cpuMeter(app);
         const r = await autocannon({ ...opts, duration: DURATION_S });
         return {
           name: `${name} (${backend}), ${RATE} req/s, ${CONNECTIONS} connections`,
@@ -77,6 +78,7 @@ export async function slowEmailCase({ port, database, baseEnv, request, backend 
           p97_5: r.latency.p97_5,
           p99: r.latency.p99,
           non2xx: r.non2xx + r.errors + r.timeouts,
+          cpuPerRequest: r.requests.total > 0 ? cpu() / r.requests.total : undefined,
         };
       };
       // The same server and rate without the email first: what this machine gives right now.

@@ -29,6 +29,7 @@ import {
   DURATION_S,
   SERVER_CORE,
   load,
+  cpuMeter,
   startPinned,
   stop,
   table,
@@ -105,9 +106,10 @@ function webhookRequest(type) {
  * a 1 ms interval (`Math.ceil(1 / rate)`, rate in requests per second), which turns every response over
  * 1 ms into a run of synthetic samples; the correction is therefore off and the latencies are as measured.
  */
-async function loadFixed(name, opts) {
+async function loadFixed(name, opts, server) {
   const fixed = { ...opts, overallRate: FIXED_RATE, connections: FIXED_CONNECTIONS, ignoreCoordinatedOmission: true };
   await autocannon({ ...fixed, duration: 2 });
+  const cpu = cpuMeter(server);
   const r = await autocannon({ ...fixed, duration: DURATION_S });
   return {
     name,
@@ -116,6 +118,7 @@ async function loadFixed(name, opts) {
     p97_5: r.latency.p97_5,
     p99: r.latency.p99,
     non2xx: r.non2xx + r.errors + r.timeouts,
+    cpuPerRequest: r.requests.total > 0 ? cpu() / r.requests.total : undefined,
   };
 }
 
@@ -198,21 +201,33 @@ export async function run() {
           POOL_SIZE: '10',
           BODY: eventBody(0, 'bench.event'),
         });
-        const ingest = await load(`ingest, no handler (stored as ignored), ${CONNECTIONS} connections`, {
-          url: base,
-          requests: [webhookRequest('bench.event')],
-        });
+        const ingest = await load(
+          `ingest, no handler (stored as ignored), ${CONNECTIONS} connections`,
+          {
+            url: base,
+            requests: [webhookRequest('bench.event')],
+          },
+          app,
+        );
         rounds.push({ bare, ingest, ratio: ingest.rps / bare.rps });
       }
-      processing = await load(`ingest + processing (handler, workers on the same core), ${CONNECTIONS} connections`, {
-        url: base,
-        requests: [webhookRequest('bench.handled')],
-      });
+      processing = await load(
+        `ingest + processing (handler, workers on the same core), ${CONNECTIONS} connections`,
+        {
+          url: base,
+          requests: [webhookRequest('bench.handled')],
+        },
+        app,
+      );
       await drained(base, token);
-      fixed = await loadFixed(`ingest + processing at a fixed ${FIXED_RATE} req/s, ${FIXED_CONNECTIONS} connections`, {
-        url: base,
-        requests: [webhookRequest('bench.handled')],
-      });
+      fixed = await loadFixed(
+        `ingest + processing at a fixed ${FIXED_RATE} req/s, ${FIXED_CONNECTIONS} connections`,
+        {
+          url: base,
+          requests: [webhookRequest('bench.handled')],
+        },
+        app,
+      );
       check = { ...(await drained(base, token)), sent };
     } finally {
       await stop(app);
@@ -232,6 +247,8 @@ export async function run() {
     p97_5: '',
     p99: median.bare.p99,
     non2xx: 0,
+    // The loop's own CPU per insert (its client side; the database server's CPU is in neither figure).
+    cpuPerRequest: median.bare.cpuPerInsert,
   };
   const ingest = { ...median.ingest, name: `${median.ingest.name}; median round` };
   const rows = [bare, ingest, processing, fixed, ...slow.rows];

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, preSerializationHookHandler } from 'fastify';
-import { stringify } from 'csv-stringify/sync';
+import { Readable } from 'node:stream';
+import { CollectionExport, csvStream, project, toCsv } from './csv.js';
 import { etagOf, noneMatch } from './etag.js';
 import { Page } from './list-query.js';
 import { CSV_TYPE } from './negotiation.js';
@@ -15,14 +16,6 @@ export class Created<T> {
 
 const VARY = 'Accept, Accept-Language, Authorization';
 
-function project(item: unknown, fields: string[] | undefined): unknown {
-  if (!fields || item === null || typeof item !== 'object') return item;
-  const source = item as Record<string, unknown>;
-  const out: Record<string, unknown> = {};
-  for (const f of fields) if (f in source) out[f] = source[f];
-  return out;
-}
-
 function pageLink(path: string, query: Record<string, unknown>, offset: number, limit: number): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query))
@@ -30,20 +23,6 @@ function pageLink(path: string, query: Record<string, unknown>, offset: number, 
   params.set('offset', String(offset));
   params.set('limit', String(limit));
   return `${path}?${params.toString()}`;
-}
-
-function toCsv(items: unknown[]): string {
-  const rows = items.map((i) => (i && typeof i === 'object' ? (i as Record<string, unknown>) : { value: i }));
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const cell = (v: unknown) => {
-    const text = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
-    // A text cell a spreadsheet would run as a formula is quoted with a leading ' (OWASP CSV injection).
-    return typeof text === 'string' && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  };
-  return stringify(
-    rows.map((r) => columns.map((c) => cell(r[c]))),
-    { header: true, columns },
-  );
 }
 
 const identity = (payload: unknown) => payload as string;
@@ -55,8 +34,35 @@ const identity = (payload: unknown) => payload as string;
 export const renderRestResponse: preSerializationHookHandler<unknown> = (request, reply, payload, done) => {
   if (!request.rest || payload === null || typeof payload !== 'object') return done(null, payload);
   reply.serializer(identity);
-  done(null, render(payload, request, reply, request.rest.format, (request.query ?? {}) as Record<string, unknown>));
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  if (payload instanceof CollectionExport) {
+    // No ETag: it would need the whole body before the first byte.
+    addVary(reply);
+    reply.type(contentType(CSV_TYPE));
+    reply.header('x-total-count', String(payload.total));
+    reply.header('cache-control', 'private, no-cache');
+    // HEAD sends no body, but Fastify drains a stream it is given: an empty one reads no batch.
+    if (request.method === 'HEAD') return done(null, Readable.from([]));
+    csvStream(payload, fieldsOf(query)).then(
+      (stream) => done(null, stream),
+      (error: Error) => done(error),
+    );
+    return;
+  }
+  done(null, render(payload, request, reply, request.rest.format, query));
 };
+
+const fieldsOf = (query: Record<string, unknown>) =>
+  typeof query.fields === 'string' ? query.fields.split(',').map((f) => f.trim()) : undefined;
+
+function addVary(reply: FastifyReply): void {
+  // Appended, not set: CORS may already have said `Vary: Origin`.
+  const vary = reply.getHeader('vary');
+  reply.header('vary', vary ? `${String(vary)}, ${VARY}` : VARY);
+}
+
+const contentType = (format: string) =>
+  format === CSV_TYPE ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8';
 
 function render(
   result: object,
@@ -65,15 +71,13 @@ function render(
   format: string,
   query: Record<string, unknown>,
 ): string {
-  // Appended, not set: CORS may already have said `Vary: Origin`.
-  const vary = reply.getHeader('vary');
-  reply.header('vary', vary ? `${String(vary)}, ${VARY}` : VARY);
+  addVary(reply);
   let value: unknown = result;
   if (value instanceof Created) {
     reply.header('location', value.location);
     value = value.resource;
   }
-  const fields = typeof query.fields === 'string' ? query.fields.split(',').map((f) => f.trim()) : undefined;
+  const fields = fieldsOf(query);
   const metadata: Record<string, unknown> = { requestId: request.id, timestamp: new Date().toISOString() };
   let body: string;
   let dataJson: string;
@@ -119,6 +123,6 @@ function render(
       return '';
     }
   }
-  reply.type(format === CSV_TYPE ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+  reply.type(contentType(format));
   return body;
 }

@@ -1,5 +1,11 @@
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
-import pretty from 'pino-pretty';
+import type { PrettyOptions, PrettyStream } from 'pino-pretty';
+
+type Pretty = (options: PrettyOptions) => PrettyStream;
+// Loaded on first use: only a development terminal wants readable lines, so a server never loads
+// pino-pretty and its dependencies (start-up time and memory, issue 12).
+const loadPretty = () => createRequire(import.meta.url)('pino-pretty') as Pretty;
 
 const REDACT = [
   'headers.authorization',
@@ -37,7 +43,7 @@ export function wantsPrettyLogs(env: string, stdoutIsTty = process.stdout.isTTY 
  * should show at once and a few microseconds per line do not matter).
  */
 function prettyStream(destination?: DestinationStream): DestinationStream {
-  return pretty({
+  return loadPretty()({
     sync: true,
     colorize: destination === undefined,
     translateTime: 'SYS:HH:MM:ss.l',
@@ -81,7 +87,7 @@ export function createRootLogger(format: LogFormat): Logger {
 let accessDestination: ReturnType<typeof pino.destination> | null = null;
 
 /** Standard output, buffered: one destination per process however many apps it builds (tests). */
-function bufferedStdout(): ReturnType<typeof pino.destination> {
+export function bufferedStdout(): ReturnType<typeof pino.destination> {
   if (accessDestination) return accessDestination;
   // One write(2) per ~4 KiB of lines instead of one per request, made synchronously: sonic-boom's
   // asynchronous mode measured 2.3 µs per line against 0.8 µs (a thread-pool write and its callback

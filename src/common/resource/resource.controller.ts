@@ -1,12 +1,27 @@
-import { applyDecorators, Body, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import {
+  applyDecorators,
+  Body,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+} from '@nestjs/common';
 import { ApiBody, ApiExtension, ApiHeader, ApiNoContentResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import type { CollectionExport } from '../http/csv.js';
 import type { Page } from '../http/list-query.js';
-import { MERGE_PATCH_TYPE } from '../http/negotiation.js';
+import { CSV_TYPE, MERGE_PATCH_TYPE } from '../http/negotiation.js';
 import { Created } from '../http/rest-response.js';
 import { ApiEnvelope, ApiProblemResponses } from '../http/rest.decorators.js';
 import { pascal, type Representation, type ResourceDefinition } from './define-resource.js';
 import type { Fields, Values } from './fields.js';
-import type { ResourceService } from './resource.service.js';
+import type { ListQuery, ResourceService } from './resource.service.js';
 
 /** The guards of the routes, given by the module (e.g. `Auth('products:read')`), so the kit knows no module. */
 export interface ResourceAuth {
@@ -18,7 +33,7 @@ export interface ResourceAuth {
 
 export interface ResourceControllerBase<F extends Fields> {
   readonly service: ResourceService<F>;
-  list(query: Record<string, unknown> & { offset: number; limit: number }): Promise<Page<Representation<F>>>;
+  list(query: ListQuery, request: FastifyRequest): Promise<Page<Representation<F>> | CollectionExport>;
   create(body: Partial<Values<F>>): Promise<Created<Representation<F>>>;
   get(id: string, query: object): Promise<Representation<F>>;
   replace(id: string, body: Partial<Values<F>>, ifMatch?: string): Promise<Representation<F>>;
@@ -76,7 +91,10 @@ export function resourceController<F extends Fields>(
   class ResourceController implements ResourceControllerBase<F> {
     constructor(readonly service: ResourceService<F>) {}
 
-    list(query: Record<string, unknown> & { offset: number; limit: number }) {
+    list(query: ListQuery, request: FastifyRequest) {
+      // CSV without `limit` is the whole collection from `offset`, streamed; with `limit`, that page.
+      const limited = (request.query as Record<string, unknown> | undefined)?.limit !== undefined;
+      if (request.rest?.format === CSV_TYPE && !limited) return this.service.export(query);
       return this.service.list(query);
     }
 
@@ -113,7 +131,10 @@ export function resourceController<F extends Fields>(
     proto,
     'list',
     [Get(), read, op(`list${pascal(plural)}`, `List ${plural} (filter, sort, page, fields)`), envelope({ list: true })],
-    [[Query(), resource.listQuery]],
+    [
+      [Query(), resource.listQuery],
+      [Req(), Object],
+    ],
   );
   route(
     proto,

@@ -1,6 +1,7 @@
-import type { EntityManager, FindOptionsWhere, Repository } from 'typeorm';
+import type { EntityManager, FindManyOptions, FindOptionsWhere, Repository } from 'typeorm';
 import { ulid } from 'ulid';
 import { PrimaryKeyReader } from '../../database/primary-key-reader.js';
+import { CollectionExport } from '../http/csv.js';
 import { assertIfMatch } from '../http/etag.js';
 import { Page, parseSort } from '../http/list-query.js';
 import { ProblemException, Problems } from '../http/problem.js';
@@ -9,6 +10,11 @@ import type { Fields, Values } from './fields.js';
 import { uniqueViolationField } from './unique-violation.js';
 
 type Input<F extends Fields> = Partial<Values<F>>;
+export type ListQuery = Record<string, unknown> & { offset: number; limit: number; sort?: unknown };
+
+/** Rows per query of a CSV export: one batch is what the export holds in memory at a time. */
+const EXPORT_BATCH = 1000;
+const FIRST_EXPORT_BATCH = 100;
 
 /**
  * List, get, create, replace, merge-patch and delete of one resource, with the contract's rules in one place:
@@ -26,9 +32,39 @@ export class ResourceService<F extends Fields> {
     this.byId = new PrimaryKeyReader(repository);
   }
 
-  async list(
-    query: Record<string, unknown> & { offset: number; limit: number; sort?: unknown },
-  ): Promise<Page<Representation<F>>> {
+  async list(query: ListQuery): Promise<Page<Representation<F>>> {
+    const [rows, total] = await this.repository.findAndCount(this.findOptions(query, query.offset, query.limit));
+    return new Page(
+      rows.map((r) => this.resource.represent(r)),
+      total,
+      query.offset,
+      query.limit,
+    );
+  }
+
+  /**
+   * Every item from `query.offset` on (filtered and sorted as the list is), counted first and then read
+   * in batches while the caller consumes them: a CSV export of the whole collection. The first batch is
+   * small so the first bytes leave soon; the rest are `batchSize` rows. Each batch is its own query (no
+   * transaction held while a slow client reads), so, as with paging by offset, a row written during the
+   * export may be missed or repeated; the id tie-breaker keeps the order stable otherwise.
+   */
+  async export(query: ListQuery, batchSize = EXPORT_BATCH): Promise<CollectionExport> {
+    const total = await this.repository.count({ where: this.findOptions(query, 0, 1).where });
+    const read = (offset: number, size: number) => this.repository.find(this.findOptions(query, offset, size));
+    const represent = (rows: Row<F>[]) => rows.map((r) => this.resource.represent(r));
+    async function* batches(): AsyncGenerator<Representation<F>[]> {
+      let size = Math.min(batchSize, FIRST_EXPORT_BATCH);
+      for (let offset = query.offset; ; offset += size, size = batchSize) {
+        const rows = await read(offset, size);
+        if (rows.length > 0) yield represent(rows);
+        if (rows.length < size) return;
+      }
+    }
+    return new CollectionExport(total, batches());
+  }
+
+  private findOptions(query: ListQuery, skip: number, take: number): FindManyOptions<Row<F>> {
     const where: Record<string, unknown> = {};
     for (const key of this.resource.filters) {
       if (query[key] !== undefined) where[key] = this.normalize(key, query[key]);
@@ -37,18 +73,7 @@ export class ResourceService<F extends Fields> {
     const order: Record<string, 'ASC' | 'DESC'> = parseSort(sort, { createdAt: 'ASC' });
     // A unique tie-breaker keeps offset paging stable when sort keys repeat.
     order.id ??= 'ASC';
-    const [rows, total] = await this.repository.findAndCount({
-      where: where as FindOptionsWhere<Row<F>>,
-      order: order as never,
-      skip: query.offset,
-      take: query.limit,
-    });
-    return new Page(
-      rows.map((r) => this.resource.represent(r)),
-      total,
-      query.offset,
-      query.limit,
-    );
+    return { where: where as FindOptionsWhere<Row<F>>, order: order as never, skip, take };
   }
 
   async get(id: string): Promise<Representation<F>> {

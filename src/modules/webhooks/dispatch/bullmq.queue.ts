@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { logRedisErrors } from '../../../database/redis-errors.js';
 import { CLOSE_WAIT_MS, type WebhookConsumer, type WebhookQueue } from './webhook-queue.js';
 
@@ -32,9 +32,9 @@ export class BullMqWebhookQueue implements WebhookQueue {
     this.producerConnection = producerConnection;
   }
 
-  /** bullmq is loaded only when Redis is configured, so embedded mode never pulls it in. */
+  /** bullmq and ioredis are loaded only when Redis is configured, so embedded mode never pulls them in. */
   static async create(url: string, keyPrefix: string): Promise<BullMqWebhookQueue> {
-    const { Queue } = await import('bullmq');
+    const [{ Queue }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
     // Fail fast while Redis is away: enqueueing is best effort (the sweeper re-dispatches from the inbox).
     const connection = new Redis(url, {
       connectionName: 'webhooks-producer',
@@ -56,7 +56,7 @@ export class BullMqWebhookQueue implements WebhookQueue {
   async start(consumer: WebhookConsumer, concurrency: number): Promise<void> {
     this.concurrency = concurrency;
     if (concurrency === 0) return;
-    const { Worker } = await import('bullmq');
+    const [{ Worker }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
     // BullMQ workers block on Redis and must retry forever (maxRetriesPerRequest: null).
     this.workerConnection = new Redis(this.url, { connectionName: 'webhooks-worker', maxRetriesPerRequest: null });
     logRedisErrors(this.workerConnection, 'webhooks-worker');
