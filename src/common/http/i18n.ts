@@ -1,5 +1,5 @@
 import i18next, { type TFunction } from 'i18next';
-import { en, ja } from './messages.js';
+import { en, ja } from './problem-texts.js';
 
 export type Language = 'en' | 'ja';
 const SUPPORTED: Language[] = ['en', 'ja'];
@@ -48,7 +48,7 @@ export interface Messages {
   validation?: Record<string, string>;
 }
 
-/** Adds a module's own texts (declared in its manifest) to the catalogues of messages.ts. */
+/** Adds a module's own texts (declared in its manifest) to the catalogues of problem-texts.ts. */
 export function addMessages(lang: Language, messages: Messages): void {
   instance.addResourceBundle(lang, 'translation', messages, true, false);
 }

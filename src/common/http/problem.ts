@@ -12,7 +12,7 @@ export interface FieldError {
 }
 
 export interface ProblemInit {
-  /** Slug of the problem type; titles and details are looked up by it (messages.ts). */
+  /** Slug of the problem type; titles and details are looked up by it (problem-texts.ts). */
   type: string;
   status: number;
   /** Interpolation values for the localised detail. */

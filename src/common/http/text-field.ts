@@ -64,7 +64,7 @@ const RULES_NOTE =
 type Rule = [code: string, holds: (value: string) => boolean, message: string];
 
 /**
- * The rules of one property, each under the constraint code the problem reports (and messages.ts translates):
+ * The rules of one property, each under the constraint code the problem reports (and problem-texts.ts translates):
  * a value breaks the first rule it fails; later rules assume the earlier ones (a length needs Unicode text).
  */
 function rules(property: string, options: TextOptions, documented: RegExp): Rule[] {
