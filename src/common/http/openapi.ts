@@ -101,6 +101,88 @@ function projectable(document: OpenAPIObject, operation: Json, responses: Record
   }
 }
 
+const INT32_HEADER = { type: 'integer', format: 'int32', minimum: 0, maximum: INT32_MAX } as const;
+
+/** The headers every answer may carry, whatever its status. */
+function documentCommonHeaders(headers: Json): void {
+  // genReqId (app.setup.ts) and the onRequest hook write it on every answer, errors and 304 included.
+  headers['X-Request-Id'] ??= {
+    description: 'the request id (the sane one sent, otherwise generated); quoted in logs and problems',
+    schema: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' },
+  };
+  headers['Access-Control-Allow-Origin'] ??= {
+    description: 'present when CORS_ORIGINS allows the request Origin',
+    schema: { type: 'string', maxLength: 2048 },
+  };
+  for (const header of Object.values(headers)) {
+    const schema = (header as { schema?: Json }).schema;
+    // The server never writes a header value longer than this.
+    if (schema?.type === 'string') schema.maxLength ??= 2048;
+  }
+}
+
+/** The headers of the rate limiter: `Retry-After` on its 429, the `RateLimit-*` trio where it runs. */
+function documentRateLimitHeaders(headers: Json, status: string, rateLimited: boolean): void {
+  if (status === '429') {
+    headers['Retry-After'] ??= { description: 'seconds to wait', schema: { ...INT32_HEADER } };
+  }
+  if (!rateLimited || !/^[24]/.test(status)) return;
+  headers['RateLimit-Limit'] ??= { description: 'requests allowed per client per minute', schema: { ...INT32_HEADER } };
+  headers['RateLimit-Reset'] ??= {
+    description: 'seconds until the current window resets',
+    schema: { ...INT32_HEADER },
+  };
+  headers['RateLimit-Remaining'] ??= {
+    description: 'requests left in the current minute',
+    schema: { ...INT32_HEADER },
+  };
+}
+
+/** Completes one operation: its refusals, projections, the 500 and the headers of every response. */
+function completeOperation(document: OpenAPIObject, method: string, operation: Json, rateLimited: boolean): void {
+  const responses = (operation as { responses?: Record<string, Json> }).responses;
+  if (!responses) return;
+  if (method !== 'get') withoutConditionalGet(operation, responses);
+  documentRefusals(operation, responses);
+  projectable(document, operation, responses);
+  // Any route can fail unexpectedly; it answers a problem body, never a stack trace.
+  responses['500'] ??= {
+    description: 'unexpected error (problem details, logged with the request id)',
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } },
+  };
+  for (const [status, response] of Object.entries(responses)) {
+    const headers = (response.headers ??= {}) as Json;
+    documentCommonHeaders(headers);
+    documentRateLimitHeaders(headers, status, rateLimited);
+  }
+}
+
+/** Node's HTTP parser refuses header blocks over 16 KiB, so no header parameter is longer. */
+function boundHeaderParameters(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item as Json)) {
+      for (const parameter of ((operation as { parameters?: Json[] }).parameters ?? []) as Json[]) {
+        const schema = parameter.schema as Json | undefined;
+        if (parameter.in === 'header' && schema?.type === 'string') schema.maxLength ??= 16384;
+      }
+    }
+  }
+}
+
+/** Formats and bounds of every schema: what the server writes, not what a generator would assume. */
+function boundSchema(schema: Json): void {
+  nullableReference(schema);
+  if (schema.type === 'integer') {
+    schema.format ??= 'int32';
+    schema.minimum ??= 0;
+    // An int64 (byte counts, say) is bounded by what a JSON number holds exactly, not by int32.
+    schema.maximum ??= schema.format === 'int64' ? Number.MAX_SAFE_INTEGER : INT32_MAX;
+  }
+  // A JSON number the server writes is a JavaScript number: an IEEE 754 double (integers are `integer`).
+  if (schema.type === 'number') schema.format ??= 'double';
+  if (schema.type === 'string' && schema.format === 'date-time') schema.maxLength ??= 30;
+}
+
 /**
  * Completes the generated document with facts that hold for every route, so each controller does
  * not repeat them: rate-limit headers where the limiter runs, the CORS header, integer formats and
@@ -113,76 +195,12 @@ export function completeOpenApi(
   // Routes served outside Nest's router (raw-body routes): no guard, so no rate limit, runs there.
   const unguarded = new Set(options.unguarded ?? []);
   for (const [path, item] of Object.entries(document.paths)) {
+    const rateLimited = RATE_LIMITED.test(path) && !unguarded.has(path);
     for (const [method, operation] of Object.entries(item as Json)) {
-      const responses = (operation as { responses?: Record<string, Json> }).responses;
-      if (!responses) continue;
-      if (method !== 'get') withoutConditionalGet(operation as Json, responses);
-      documentRefusals(operation as Json, responses);
-      projectable(document, operation as Json, responses);
-      // Any route can fail unexpectedly; it answers a problem body, never a stack trace.
-      responses['500'] ??= {
-        description: 'unexpected error (problem details, logged with the request id)',
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDto' } } },
-      };
-      for (const [status, response] of Object.entries(responses)) {
-        const headers = (response.headers ??= {}) as Json;
-        // genReqId (app.setup.ts) and the onRequest hook write it on every answer, errors and 304 included.
-        headers['X-Request-Id'] ??= {
-          description: 'the request id (the sane one sent, otherwise generated); quoted in logs and problems',
-          schema: { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' },
-        };
-        headers['Access-Control-Allow-Origin'] ??= {
-          description: 'present when CORS_ORIGINS allows the request Origin',
-          schema: { type: 'string', maxLength: 2048 },
-        };
-        for (const header of Object.values(headers)) {
-          const schema = (header as { schema?: Json }).schema;
-          // The server never writes a header value longer than this.
-          if (schema?.type === 'string') schema.maxLength ??= 2048;
-        }
-        if (status === '429') {
-          headers['Retry-After'] ??= {
-            description: 'seconds to wait',
-            schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32_MAX },
-          };
-        }
-        if (RATE_LIMITED.test(path) && !unguarded.has(path) && /^[24]/.test(status)) {
-          headers['RateLimit-Limit'] ??= {
-            description: 'requests allowed per client per minute',
-            schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32_MAX },
-          };
-          headers['RateLimit-Reset'] ??= {
-            description: 'seconds until the current window resets',
-            schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32_MAX },
-          };
-          headers['RateLimit-Remaining'] ??= {
-            description: 'requests left in the current minute',
-            schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32_MAX },
-          };
-        }
-      }
+      completeOperation(document, method, operation as Json, rateLimited);
     }
   }
-  for (const item of Object.values(document.paths)) {
-    for (const operation of Object.values(item as Json)) {
-      for (const parameter of ((operation as { parameters?: Json[] }).parameters ?? []) as Json[]) {
-        const schema = parameter.schema as Json | undefined;
-        // Node's HTTP parser refuses header blocks over 16 KiB, so no header parameter is longer.
-        if (parameter.in === 'header' && schema?.type === 'string') schema.maxLength ??= 16384;
-      }
-    }
-  }
-  walk(document, (schema) => {
-    nullableReference(schema);
-    if (schema.type === 'integer') {
-      schema.format ??= 'int32';
-      schema.minimum ??= 0;
-      // An int64 (byte counts, say) is bounded by what a JSON number holds exactly, not by int32.
-      schema.maximum ??= schema.format === 'int64' ? Number.MAX_SAFE_INTEGER : INT32_MAX;
-    }
-    // A JSON number the server writes is a JavaScript number: an IEEE 754 double (integers are `integer`).
-    if (schema.type === 'number') schema.format ??= 'double';
-    if (schema.type === 'string' && schema.format === 'date-time') schema.maxLength ??= 30;
-  });
+  boundHeaderParameters(document);
+  walk(document, boundSchema);
   return document;
 }
