@@ -60,35 +60,12 @@ function route(proto: object, key: string, method: Decorate[], params: [Paramete
 // By the first letter: 'an order', 'a user' (a leading u is usually said "you").
 const article = (word: string) => (/^[aeio]/i.test(word) ? 'an' : 'a');
 
-/**
- * The six routes of a resource (list, create, get, PUT, merge-patch PATCH, DELETE), documented and guarded.
- * The module's controller extends the returned class under its own `@Controller` and may add routes:
- *
- *   @Controller({ path: 'products', version: '1' })
- *   export class ProductsController extends resourceController(products, auth) {
- *     constructor(service: ProductsService) { super(service); }
- *   }
- */
-export function resourceController<F extends Fields>(
+/** The handlers: each hands over to the service; the routes are declared on them by the functions below. */
+function controllerClass<F extends Fields>(
   resource: ResourceDefinition<F>,
-  auth: ResourceAuth,
 ): new (service: ResourceService<F>) => ResourceControllerBase<F> {
-  const { name, plural, idName } = resource;
-  const one = `${article(name)} ${name}`;
-  const id = `:${idName}`;
-  const ifMatch = ApiHeader({ name: 'If-Match', required: false, description: 'ETag from a GET; 412 when stale' });
-  const idParam = ApiParam({
-    name: idName,
-    description: `the ${name} id`,
-    example: '01JEXAMPLE0000000000000000',
-    schema: { type: 'string', maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' },
-  });
-  // `x-resource` marks the kit's operations in the document: the typed-client test exercises a resource it
-  // finds there by the document alone (test/support/kit-resources.ts), without a hand-written call.
-  const op = (operationId: string, summary: string) =>
-    applyDecorators(ApiOperation({ operationId, summary }), ApiExtension('x-resource', { name, plural, idName }));
-
-  class ResourceController implements ResourceControllerBase<F> {
+  const { plural, idName } = resource;
+  return class ResourceController implements ResourceControllerBase<F> {
     constructor(readonly service: ResourceService<F>) {}
 
     list(query: ListQuery, request: FastifyRequest) {
@@ -118,19 +95,77 @@ export function resourceController<F extends Fields>(
     remove(resourceId: string, ifMatchHeader?: string) {
       return this.service.remove(resourceId, ifMatchHeader);
     }
-  }
-  const proto = ResourceController.prototype;
-  const Name = pascal(name);
-  const [read, write] = [auth.read as Decorate, auth.write as Decorate];
-  const extra = auth.writeProblems ?? [];
-  const envelope = (options = {}) => ApiEnvelope(resource.dto, options) as Decorate;
-  const problems = (...statuses: number[]) => ApiProblemResponses(...statuses) as Decorate;
-  // Swagger merges @Headers('If-Match') with the documented optional header of the same name.
-  const header = Headers('If-Match');
+  };
+}
+
+/** What the routes of one resource share: its names, and the decorators made of them. */
+interface RouteKit<F extends Fields> {
+  resource: ResourceDefinition<F>;
+  /** 'a product', 'an order': for the summaries. */
+  one: string;
+  /** The resource name in PascalCase, for the operation ids. */
+  Name: string;
+  /** The path of one item, `:<idName>`. */
+  id: string;
+  read: Decorate;
+  write: Decorate;
+  /** Statuses the module's own rules answer on writes. */
+  extra: number[];
+  idParam: Decorate;
+  ifMatch: Decorate;
+  /** Swagger merges @Headers('If-Match') with the documented optional header of the same name. */
+  header: ParameterDecorator;
+  op: (operationId: string, summary: string) => Decorate;
+  envelope: (options?: object) => Decorate;
+  problems: (...statuses: number[]) => Decorate;
+}
+
+function routeKit<F extends Fields>(resource: ResourceDefinition<F>, auth: ResourceAuth): RouteKit<F> {
+  const { name, plural, idName } = resource;
+  return {
+    resource,
+    one: `${article(name)} ${name}`,
+    Name: pascal(name),
+    id: `:${idName}`,
+    read: auth.read as Decorate,
+    write: auth.write as Decorate,
+    extra: auth.writeProblems ?? [],
+    idParam: ApiParam({
+      name: idName,
+      description: `the ${name} id`,
+      example: '01JEXAMPLE0000000000000000',
+      schema: { type: 'string', maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' },
+    }) as Decorate,
+    ifMatch: ApiHeader({
+      name: 'If-Match',
+      required: false,
+      description: 'ETag from a GET; 412 when stale',
+    }) as Decorate,
+    header: Headers('If-Match'),
+    // `x-resource` marks the kit's operations in the document: the typed-client test exercises a resource it
+    // finds there by the document alone (test/support/kit-resources.ts), without a hand-written call.
+    op: (operationId, summary) =>
+      applyDecorators(
+        ApiOperation({ operationId, summary }),
+        ApiExtension('x-resource', { name, plural, idName }),
+      ) as Decorate,
+    envelope: (options = {}) => ApiEnvelope(resource.dto, options) as Decorate,
+    problems: (...statuses) => ApiProblemResponses(...statuses) as Decorate,
+  };
+}
+
+/** `GET /` and `POST /`. */
+function collectionRoutes<F extends Fields>(proto: object, kit: RouteKit<F>): void {
+  const { resource, read, write, op, envelope, problems } = kit;
   route(
     proto,
     'list',
-    [Get(), read, op(`list${pascal(plural)}`, `List ${plural} (filter, sort, page, fields)`), envelope({ list: true })],
+    [
+      Get(),
+      read,
+      op(`list${pascal(resource.plural)}`, `List ${resource.plural} (filter, sort, page, fields)`),
+      envelope({ list: true }),
+    ],
     [
       [Query(), resource.listQuery],
       [Req(), Object],
@@ -139,13 +174,25 @@ export function resourceController<F extends Fields>(
   route(
     proto,
     'create',
-    [Post(), write, op(`create${Name}`, `Create ${one}`), envelope({ status: 201 }), problems(409, 413, 415, ...extra)],
+    [
+      Post(),
+      write,
+      op(`create${kit.Name}`, `Create ${kit.one}`),
+      envelope({ status: 201 }),
+      problems(409, 413, 415, ...kit.extra),
+    ],
     [[Body(), resource.createDto]],
   );
+}
+
+/** `GET /:id`, `PUT /:id` and the merge-patch `PATCH /:id`. */
+function itemRoutes<F extends Fields>(proto: object, kit: RouteKit<F>): void {
+  const { resource, id, Name, one, read, write, idParam, ifMatch, op, envelope, problems } = kit;
+  const idName = resource.idName;
   route(
     proto,
     'get',
-    [Get(id), read, idParam, op(`get${Name}`, `Get one ${name}`), envelope(), problems(404)],
+    [Get(id), read, idParam, op(`get${Name}`, `Get one ${resource.name}`), envelope(), problems(404)],
     // The `fields` query of GET by id: declared, or the validation pipe would refuse it as unknown.
     [
       [Param(idName), String],
@@ -163,12 +210,12 @@ export function resourceController<F extends Fields>(
         ifMatch,
         op(`${verb}${Name}`, summary),
         ...more,
-        problems(404, 409, 412, 413, 415, ...extra),
+        problems(404, 409, 412, 413, 415, ...kit.extra),
       ],
       [
         [Param(idName), String],
         [Body(), verb === 'replace' ? resource.replaceDto : resource.updateDto],
-        [header, String],
+        [kit.header, String],
       ],
     );
   writeOne('replace', Put(id), `Replace ${one}`, [envelope()]);
@@ -176,23 +223,47 @@ export function resourceController<F extends Fields>(
     ApiBody({ type: resource.updateDto, description: `application/json or ${MERGE_PATCH_TYPE}` }) as Decorate,
     envelope({ consumes: [MERGE_PATCH_TYPE] }),
   ]);
+}
+
+/** `DELETE /:id`. */
+function deleteRoute<F extends Fields>(proto: object, kit: RouteKit<F>): void {
   route(
     proto,
     'remove',
     [
-      Delete(id),
+      Delete(kit.id),
       HttpCode(204),
-      write,
-      idParam,
-      ifMatch,
-      op(`delete${Name}`, `Delete ${one}`),
+      kit.write,
+      kit.idParam,
+      kit.ifMatch,
+      kit.op(`delete${kit.Name}`, `Delete ${kit.one}`),
       ApiNoContentResponse({ description: 'deleted' }),
-      problems(400, 401, 403, 404, 406, 412, 429),
+      kit.problems(400, 401, 403, 404, 406, 412, 429),
     ],
     [
-      [Param(idName), String],
-      [header, String],
+      [Param(kit.resource.idName), String],
+      [kit.header, String],
     ],
   );
+}
+
+/**
+ * The six routes of a resource (list, create, get, PUT, merge-patch PATCH, DELETE), documented and guarded.
+ * The module's controller extends the returned class under its own `@Controller` and may add routes:
+ *
+ *   @Controller({ path: 'products', version: '1' })
+ *   export class ProductsController extends resourceController(products, auth) {
+ *     constructor(service: ProductsService) { super(service); }
+ *   }
+ */
+export function resourceController<F extends Fields>(
+  resource: ResourceDefinition<F>,
+  auth: ResourceAuth,
+): new (service: ResourceService<F>) => ResourceControllerBase<F> {
+  const ResourceController = controllerClass(resource);
+  const kit = routeKit(resource, auth);
+  collectionRoutes(ResourceController.prototype, kit);
+  itemRoutes(ResourceController.prototype, kit);
+  deleteRoute(ResourceController.prototype, kit);
   return ResourceController;
 }
