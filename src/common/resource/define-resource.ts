@@ -59,25 +59,28 @@ function named<T extends abstract new () => object>(name: string, base?: T): new
   return made[name];
 }
 
-/** Builds the entity, the DTOs and the list query of a resource from its field declarations. */
-export function defineResource<F extends Fields>(options: ResourceOptions<F>): ResourceDefinition<F> {
-  const { name, plural, fields } = options;
-  const Name = pascal(name);
-  const idName = `${name}Id`;
-  const keys = Object.keys(fields) as (keyof F & string)[];
-  const indexable = keys.filter((k) => isIndexable(fields[k]));
-  const sortable = [...(options.sortable ?? indexable), 'createdAt', 'updatedAt'];
-  const filters = options.filters ?? indexable;
-  const representationFields = [idName, ...keys, 'createdAt', 'updatedAt'];
+/** The names a resource's classes and queries are made of. */
+interface Naming<F extends Fields> {
+  Name: string;
+  idName: string;
+  keys: (keyof F & string)[];
+  representationFields: string[];
+}
 
+/** The TypeORM entity: a string id, a column a field, the two timestamps, the table's indexes. */
+function entityClass<F extends Fields>(options: ResourceOptions<F>, { Name, keys }: Naming<F>): new () => object {
   const entity = named(Name);
   PrimaryColumn({ type: 'varchar', length: 40 })(entity.prototype, 'id');
-  for (const key of keys) applyColumn(entity.prototype, key, fields[key]);
+  for (const key of keys) applyColumn(entity.prototype, key, options.fields[key]);
   CreateDateColumn({ name: 'created_at' })(entity.prototype, 'createdAt');
   UpdateDateColumn({ name: 'updated_at' })(entity.prototype, 'updatedAt');
   for (const index of options.indexes ?? []) Index(index.name, index.columns)(entity);
-  Entity({ name: plural })(entity);
+  Entity({ name: options.plural })(entity);
+  return entity;
+}
 
+/** The documented representation: `<name>Id`, the fields, the timestamps. */
+function responseDto<F extends Fields>(fields: F, { Name, idName, keys }: Naming<F>): new () => object {
   const dto = named(`${Name}Dto`);
   // Types are given: decorators applied here have no emitted design:type to read.
   ApiProperty({
@@ -91,7 +94,11 @@ export function defineResource<F extends Fields>(options: ResourceOptions<F>): R
   for (const stamp of ['createdAt', 'updatedAt']) {
     ApiProperty({ type: String, example: '2024-01-01T00:00:00.000Z', format: 'date-time' })(dto.prototype, stamp);
   }
+  return dto;
+}
 
+/** The validated bodies of POST, PUT and PATCH. */
+function bodyDtos<F extends Fields>(fields: F, { Name, keys }: Naming<F>) {
   const createDto = named(`Create${Name}Dto`);
   for (const key of keys) applyBodyRules(createDto.prototype, key, fields[key]);
   // PUT replaces the whole resource: the rules of creation; an omitted optional field is cleared.
@@ -100,13 +107,44 @@ export function defineResource<F extends Fields>(options: ResourceOptions<F>): R
   // is refused (400) for a required one, so null is validated rather than skipped.
   const updateDto = PartialType(createDto, { skipNullProperties: false });
   Object.defineProperty(updateDto, 'name', { value: `Update${Name}Dto` });
+  return { createDto, replaceDto, updateDto };
+}
 
+/** The validated queries: `fields` of GET by id; page, sort, `fields` and the filters of the list. */
+function queryClasses<F extends Fields>(
+  options: ResourceOptions<F>,
+  { Name, representationFields }: Naming<F>,
+  sortable: string[],
+  filters: (keyof F & string)[],
+) {
   const fieldsQuery = named(`${Name}FieldsQuery`);
   FieldsParam(representationFields)(fieldsQuery.prototype, 'fields');
-  const listQuery = named(`List${pascal(plural)}Query`, PageQueryDto);
+  const listQuery = named(`List${pascal(options.plural)}Query`, PageQueryDto);
   FieldsParam(representationFields)(listQuery.prototype, 'fields');
   SortParam(sortable)(listQuery.prototype, 'sort');
-  for (const key of filters) applyFilterRules(listQuery.prototype, key, fields[key]);
+  for (const key of filters) applyFilterRules(listQuery.prototype, key, options.fields[key]);
+  return { fieldsQuery, listQuery };
+}
+
+/** Builds the entity, the DTOs and the list query of a resource from its field declarations. */
+export function defineResource<F extends Fields>(options: ResourceOptions<F>): ResourceDefinition<F> {
+  const { name, plural, fields } = options;
+  const idName = `${name}Id`;
+  const keys = Object.keys(fields) as (keyof F & string)[];
+  const naming: Naming<F> = {
+    Name: pascal(name),
+    idName,
+    keys,
+    representationFields: [idName, ...keys, 'createdAt', 'updatedAt'],
+  };
+  const indexable = keys.filter((k) => isIndexable(fields[k]));
+  const sortable = [...(options.sortable ?? indexable), 'createdAt', 'updatedAt'];
+  const filters = options.filters ?? indexable;
+
+  const entity = entityClass(options, naming);
+  const dto = responseDto(fields, naming);
+  const { createDto, replaceDto, updateDto } = bodyDtos(fields, naming);
+  const { fieldsQuery, listQuery } = queryClasses(options, naming, sortable, filters);
 
   const byColumn = new Map(keys.map((k) => [columnName(k), k as string]));
   return {
@@ -114,7 +152,7 @@ export function defineResource<F extends Fields>(options: ResourceOptions<F>): R
     plural,
     fields,
     idName,
-    representationFields,
+    representationFields: naming.representationFields,
     sortable,
     filters,
     entity: entity as new () => Row<F>,
