@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { MetricsService } from '../../common/observability/metrics.service.js';
 import { WebhookInbox } from './inbox/webhook-inbox.service.js';
 
@@ -8,6 +8,39 @@ export type RejectReason = 'ip' | 'unknown-source' | 'size' | 'missing-headers' 
 
 /** A path segment that names no configured source is attacker-chosen: never a label value. */
 export const UNKNOWN_SOURCE_LABEL = '(unknown)';
+
+const counter = <L extends string>(registers: Registry[], name: string, help: string, labelNames: L[]) =>
+  new Counter<L>({ name, help, labelNames, registers });
+
+/** Read from the inbox on scrape (the table is the truth, whichever instance did the work). */
+function registerBacklogGauges(registers: Registry[], inbox: WebhookInbox, logger: Logger): void {
+  new Gauge({
+    name: 'webhook_queue_depth',
+    help: 'Webhook events not finished yet (pending + retrying + processing), from the inbox table',
+    registers,
+    async collect() {
+      try {
+        const b = await inbox.backlog();
+        this.set(b.pending + b.retrying + b.processing);
+      } catch (error) {
+        logger.warn(`webhook backlog unavailable for /metrics: ${(error as Error).message}`);
+      }
+    },
+  });
+  new Gauge({
+    name: 'webhook_oldest_pending_age_seconds',
+    help: 'Age of the oldest webhook event still pending (0 when none), from the inbox table',
+    registers,
+    async collect() {
+      try {
+        const b = await inbox.backlog();
+        this.set(b.oldestPendingAt ? Math.max(0, (Date.now() - b.oldestPendingAt.getTime()) / 1000) : 0);
+      } catch {
+        // logged by webhook_queue_depth
+      }
+    },
+  });
+}
 
 @Injectable()
 export class WebhookMetrics {
@@ -22,42 +55,42 @@ export class WebhookMetrics {
 
   constructor(metrics: MetricsService, inbox: WebhookInbox) {
     const registers = [metrics.registry];
-    this.received = new Counter({
-      name: 'webhook_received_total',
-      help: 'Webhook deliveries authenticated and stored (duplicates included), by source',
-      labelNames: ['source'],
+    this.received = counter(
       registers,
-    });
-    this.rejected = new Counter({
-      name: 'webhook_rejected_total',
-      help: 'Webhook deliveries refused, by source and reason (ip, unknown-source, size, missing-headers, signature, timestamp, payload)',
-      labelNames: ['source', 'reason'],
+      'webhook_received_total',
+      'Webhook deliveries authenticated and stored (duplicates included), by source',
+      ['source'],
+    );
+    this.rejected = counter(
       registers,
-    });
-    this.duplicates = new Counter({
-      name: 'webhook_duplicates_total',
-      help: 'Webhook deliveries of an event already stored (answered 200, not processed again), by source',
-      labelNames: ['source'],
+      'webhook_rejected_total',
+      'Webhook deliveries refused, by source and reason (ip, unknown-source, size, missing-headers, signature, timestamp, payload)',
+      ['source', 'reason'],
+    );
+    this.duplicates = counter(
       registers,
-    });
-    this.processed = new Counter({
-      name: 'webhook_processed_total',
-      help: 'Webhook events completed, by source, type and outcome (processed, ignored: no handler for the type)',
-      labelNames: ['source', 'type', 'outcome'],
+      'webhook_duplicates_total',
+      'Webhook deliveries of an event already stored (answered 200, not processed again), by source',
+      ['source'],
+    );
+    this.processed = counter(
       registers,
-    });
-    this.failed = new Counter({
-      name: 'webhook_attempt_failures_total',
-      help: 'Webhook handler attempts that failed (each is retried until the last), by source and type',
-      labelNames: ['source', 'type'],
+      'webhook_processed_total',
+      'Webhook events completed, by source, type and outcome (processed, ignored: no handler for the type)',
+      ['source', 'type', 'outcome'],
+    );
+    this.failed = counter(
       registers,
-    });
-    this.dead = new Counter({
-      name: 'webhook_dead_total',
-      help: 'Webhook events that exhausted their attempts (status dead, replayable), by source and type',
-      labelNames: ['source', 'type'],
+      'webhook_attempt_failures_total',
+      'Webhook handler attempts that failed (each is retried until the last), by source and type',
+      ['source', 'type'],
+    );
+    this.dead = counter(
       registers,
-    });
+      'webhook_dead_total',
+      'Webhook events that exhausted their attempts (status dead, replayable), by source and type',
+      ['source', 'type'],
+    );
     this.handlerDuration = new Histogram({
       name: 'webhook_handler_duration_seconds',
       help: 'Time from claim to commit or failure of one attempt, by source and outcome',
@@ -65,34 +98,7 @@ export class WebhookMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
       registers,
     });
-    // Read from the inbox on scrape (the table is the truth, whichever instance did the work).
-    const logger = this.logger;
-    new Gauge({
-      name: 'webhook_queue_depth',
-      help: 'Webhook events not finished yet (pending + retrying + processing), from the inbox table',
-      registers,
-      async collect() {
-        try {
-          const b = await inbox.backlog();
-          this.set(b.pending + b.retrying + b.processing);
-        } catch (error) {
-          logger.warn(`webhook backlog unavailable for /metrics: ${(error as Error).message}`);
-        }
-      },
-    });
-    new Gauge({
-      name: 'webhook_oldest_pending_age_seconds',
-      help: 'Age of the oldest webhook event still pending (0 when none), from the inbox table',
-      registers,
-      async collect() {
-        try {
-          const b = await inbox.backlog();
-          this.set(b.oldestPendingAt ? Math.max(0, (Date.now() - b.oldestPendingAt.getTime()) / 1000) : 0);
-        } catch {
-          // logged by webhook_queue_depth
-        }
-      },
-    });
+    registerBacklogGauges(registers, inbox, this.logger);
   }
 
   reject(source: string, reason: RejectReason): void {
