@@ -36,6 +36,57 @@ export interface AppExtras {
   providers?: Provider[];
 }
 
+// Nest's own logs go through the same pino logger. Access logs are one line per request written by an
+// onResponse hook (app.setup.ts): pino-http's per-request child logger cost about 13 % of a request's CPU,
+// so no logging middleware runs per request.
+const loggerModule = (config: AppConfig) =>
+  LoggerModule.forRoot({
+    pinoHttp: {
+      logger: createRootLogger({ level: config.app.logLevel, pretty: wantsPrettyLogs(config.app.env) }),
+    },
+    forRoutes: [],
+  });
+
+const databaseModule = (config: AppConfig) =>
+  TypeOrmModule.forRootAsync({
+    useFactory: () => dataSourceOptions(config.database),
+    // Migrations run before any repository exists, so no module sees an old schema.
+    dataSourceFactory: async (options) => {
+      const dataSource = await new DataSource(options!).initialize();
+      await runMigrations(dataSource);
+      return dataSource;
+    },
+  });
+
+/** In memory, or shared through Redis when REDIS_URL is set. */
+const cacheModule = (config: AppConfig) =>
+  CacheModule.registerAsync({
+    isGlobal: true,
+    inject: [CacheMetrics],
+    useFactory: async (metrics: CacheMetrics) => ({
+      ttl: config.cache.ttlMs,
+      ...(config.redis.url ? { stores: [await sharedCacheStore(config, metrics)] } : {}),
+    }),
+  });
+
+/** The guards every route passes, and the options of the rate limit. */
+const globalGuards = (): Provider[] => [
+  {
+    provide: RATE_LIMIT_OPTIONS,
+    inject: [ConfigService, REDIS],
+    useFactory: (cfg: ConfigService<AppConfig, true>, redis: Redis | null) => ({
+      perMinute: cfg.get('app.rateLimitPerMinute', { infer: true }),
+      redis,
+      keyPrefix: cfg.get('redis.keyPrefix', { infer: true }),
+    }),
+  },
+  // Order matters: authenticate first, so the rate limit can key on the token subject;
+  // the REST request checks (400/415/406) run last, for requests that may proceed.
+  { provide: APP_GUARD, useExisting: AuthGuard },
+  { provide: APP_GUARD, useClass: RateLimitGuard },
+  { provide: APP_GUARD, useClass: RestGuard },
+];
+
 @Module({})
 export class AppModule {
   /** The whole application for one validated configuration (tests build it with their own). */
@@ -44,36 +95,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
-        // Nest's own logs go through the same pino logger. Access logs are one line per request
-        // written by an onResponse hook (app.setup.ts): pino-http's per-request child logger
-        // cost about 13 % of a request's CPU, so no logging middleware runs per request.
-        LoggerModule.forRoot({
-          pinoHttp: {
-            logger: createRootLogger({ level: config.app.logLevel, pretty: wantsPrettyLogs(config.app.env) }),
-          },
-          forRoutes: [],
-        }),
+        loggerModule(config),
         ObservabilityModule,
         RawBodyRoutesModule,
         RedisModule,
-        TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(config.database),
-          // Migrations run before any repository exists, so no module sees an old schema.
-          dataSourceFactory: async (options) => {
-            const dataSource = await new DataSource(options!).initialize();
-            await runMigrations(dataSource);
-            return dataSource;
-          },
-        }),
+        databaseModule(config),
         WebhookIntakeModule,
-        CacheModule.registerAsync({
-          isGlobal: true,
-          inject: [CacheMetrics],
-          useFactory: async (metrics: CacheMetrics) => ({
-            ttl: config.cache.ttlMs,
-            ...(config.redis.url ? { stores: [await sharedCacheStore(config, metrics)] } : {}),
-          }),
-        }),
+        cacheModule(config),
         AuthModule,
         UsersModule,
         HealthModule,
@@ -86,23 +114,7 @@ export class AppModule {
         ...featureModules(),
         ...(extras.imports ?? []),
       ],
-      providers: [
-        {
-          provide: RATE_LIMIT_OPTIONS,
-          inject: [ConfigService, REDIS],
-          useFactory: (cfg: ConfigService<AppConfig, true>, redis: Redis | null) => ({
-            perMinute: cfg.get('app.rateLimitPerMinute', { infer: true }),
-            redis,
-            keyPrefix: cfg.get('redis.keyPrefix', { infer: true }),
-          }),
-        },
-        // Order matters: authenticate first, so the rate limit can key on the token subject;
-        // the REST request checks (400/415/406) run last, for requests that may proceed.
-        { provide: APP_GUARD, useExisting: AuthGuard },
-        { provide: APP_GUARD, useClass: RateLimitGuard },
-        { provide: APP_GUARD, useClass: RestGuard },
-        ...(extras.providers ?? []),
-      ],
+      providers: [...globalGuards(), ...(extras.providers ?? [])],
     };
   }
 }
