@@ -103,6 +103,45 @@ function basicCredentials(header: string | undefined): [string, string] | undefi
   }
 }
 
+/** A 400 answer of RFC 6749 §5.2. */
+interface Refusal {
+  error: OAuthError;
+  description: string;
+}
+
+const isRefusal = (value: unknown): value is Refusal => typeof value === 'object' && value !== null && 'error' in value;
+
+type Parameter = (typeof PARAMETERS)[number];
+
+/** The four parameters, from the body only, each sent once. */
+function readParameters(query: unknown, body: unknown): Partial<Record<Parameter, string>> | Refusal {
+  // RFC 6749 §2.3.1: these parameters MUST NOT be in the request URI (it lands in logs and browser
+  // histories); unrecognised ones are ignored there as in the body (§3.2).
+  const inUri = PARAMETERS.find((name) => Object.hasOwn((query ?? {}) as object, name));
+  if (inUri) return { error: 'invalid_request', description: `${inUri} belongs in the request body, not the URI` };
+  const params = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  // RFC 6749 §3.2: a parameter MUST NOT be sent more than once (a form repeats it as an array).
+  const malformed = PARAMETERS.find((name) => params[name] !== undefined && typeof params[name] !== 'string');
+  if (malformed) return { error: 'invalid_request', description: `${malformed} must be sent once, as a string` };
+  const read: Partial<Record<Parameter, string>> = {};
+  for (const name of PARAMETERS) if (params[name] !== undefined) read[name] = params[name] as string;
+  return read;
+}
+
+/** The scopes asked for (undefined when none is named), each granted to the client. */
+function requestedScopes(scope: string | undefined, granted: string[]): string[] | undefined | Refusal {
+  if (scope === undefined) return undefined;
+  if (scope.length > MAX_SCOPE_LENGTH || !SCOPE.test(scope)) {
+    return { error: 'invalid_scope', description: 'scope must list one or more scopes separated by single spaces' };
+  }
+  // A scope named twice is granted once: the token (and its length) cannot grow by repetition.
+  const requested = [...new Set(scope.split(' '))];
+  if (requested.some((s) => !granted.includes(s))) {
+    return { error: 'invalid_scope', description: 'a requested scope is unknown or not granted to this client' };
+  }
+  return requested;
+}
+
 /** RFC 6749 §4.4 client credentials grant; errors are RFC 6749 §5.2 bodies, not problems. */
 @ApiTags('auth')
 @Controller('oauth')
@@ -135,16 +174,10 @@ export class TokenController {
     @Headers('authorization') authorization: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TokenResponseDto | OAuthErrorDto> {
-    // RFC 6749 §2.3.1: these parameters MUST NOT be in the request URI (it lands in logs and browser
-    // histories); unrecognised ones are ignored there as in the body (§3.2).
-    const inUri = PARAMETERS.find((name) => Object.hasOwn((request.query ?? {}) as object, name));
-    if (inUri) return fail(reply, 400, 'invalid_request', `${inUri} belongs in the request body, not the URI`);
-    const params = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-    // RFC 6749 §3.2: a parameter MUST NOT be sent more than once (a form repeats it as an array).
-    const malformed = PARAMETERS.find((name) => params[name] !== undefined && typeof params[name] !== 'string');
-    if (malformed) return fail(reply, 400, 'invalid_request', `${malformed} must be sent once, as a string`);
+    const params = readParameters(request.query, body);
+    if (isRefusal(params)) return fail(reply, 400, params.error, params.description);
     const usedBasic = /^Basic\b/i.test(authorization ?? '');
-    const field = (name: string) => params[name] as string | undefined;
+    const field = (name: Parameter) => params[name];
     const grantType = field('grant_type');
     if (!grantType) return fail(reply, 400, 'invalid_request', 'grant_type is required');
     if (grantType !== 'client_credentials')
@@ -160,14 +193,8 @@ export class TokenController {
     if (!clientId || !secret) return invalidClient(reply, usedBasic, 'client authentication is required');
     const granted = await this.clients.authenticate(clientId, secret);
     if (!granted) return invalidClient(reply, usedBasic, 'client authentication failed');
-    const scope = field('scope');
-    if (scope !== undefined && (scope.length > MAX_SCOPE_LENGTH || !SCOPE.test(scope)))
-      return fail(reply, 400, 'invalid_scope', 'scope must list one or more scopes separated by single spaces');
-    // A scope named twice is granted once: the token (and its length) cannot grow by repetition.
-    const requested = scope === undefined ? undefined : [...new Set(scope.split(' '))];
-    if (requested && requested.some((s) => !granted.includes(s))) {
-      return fail(reply, 400, 'invalid_scope', 'a requested scope is unknown or not granted to this client');
-    }
+    const requested = requestedScopes(field('scope'), granted);
+    if (isRefusal(requested)) return fail(reply, 400, requested.error, requested.description);
     const scopes = requested ?? granted;
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     return {
