@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import { fastify, type FastifyError } from 'fastify';
+import { fastify, type FastifyError, type FastifyInstance } from 'fastify';
 import { SandboxState } from './sandbox-state.js';
-import { resolveSandboxOptions, type SandboxOptions } from './sandbox.options.js';
+import { resolveSandboxOptions, type ResolvedSandboxOptions, type SandboxOptions } from './sandbox.options.js';
 import type { SandboxServer } from './sandbox.types.js';
 import { adminPlugin } from './services/admin.plugin.js';
 import { instancesPlugin } from './services/instances.plugin.js';
@@ -12,16 +12,15 @@ export type * from './sandbox.types.js';
 
 const BODY_LIMIT = 256 * 1024;
 
-/**
- * Builds the sandbox: a standalone Fastify server faking the external services the integrations
- * call (token endpoint, payment, email, SMS, maps: one plugin each, under `services/`), plus its
- * fault-injection and inspection API. Nothing listens until `listen()`; `app.inject()` works without it.
- */
-export function createSandboxServer(input: SandboxOptions): SandboxServer {
-  const options = resolveSandboxOptions(input);
-  const state = new SandboxState(options);
-  let baseUrl: string | null = null;
+/** The `error` of a failure answer: the RFC 6749 names where one fits, else a plain one. */
+const ERROR_NAMES: Record<number, string> = {
+  400: 'invalid_request',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
 
+/** The Fastify server with its error answers and the plugins of every service. */
+function sandboxApp(options: ResolvedSandboxOptions, state: SandboxState): FastifyInstance {
   const app = fastify({
     logger: options.logger,
     bodyLimit: BODY_LIMIT,
@@ -30,16 +29,7 @@ export function createSandboxServer(input: SandboxOptions): SandboxServer {
   });
   app.setErrorHandler((err: FastifyError, _request, reply) => {
     const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    const error =
-      status === 400
-        ? 'invalid_request'
-        : status === 413
-          ? 'payload_too_large'
-          : status === 415
-            ? 'unsupported_media_type'
-            : status >= 500
-              ? 'server_error'
-              : 'error';
+    const error = ERROR_NAMES[status] ?? (status >= 500 ? 'server_error' : 'error');
     return reply.code(status).send({ error, message: status === 500 ? 'internal sandbox error' : err.message });
   });
   app.setNotFoundHandler((request, reply) =>
@@ -49,6 +39,19 @@ export function createSandboxServer(input: SandboxOptions): SandboxServer {
   void app.register(tokenPlugin, { state });
   void app.register(instancesPlugin, { state });
   void app.register(adminPlugin, { state });
+  return app;
+}
+
+/**
+ * Builds the sandbox: a standalone Fastify server faking the external services the integrations
+ * call (token endpoint, payment, email, SMS, maps: one plugin each, under `services/`), plus its
+ * fault-injection and inspection API. Nothing listens until `listen()`; `app.inject()` works without it.
+ */
+export function createSandboxServer(input: SandboxOptions): SandboxServer {
+  const options = resolveSandboxOptions(input);
+  const state = new SandboxState(options);
+  let baseUrl: string | null = null;
+  const app = sandboxApp(options, state);
 
   return {
     app,
