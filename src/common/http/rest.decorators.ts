@@ -1,5 +1,12 @@
 import { applyDecorators, SetMetadata, type Type } from '@nestjs/common';
-import { ApiConsumes, ApiExtraModels, ApiHeader, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiConsumes,
+  ApiExtraModels,
+  ApiHeader,
+  ApiResponse,
+  getSchemaPath,
+  type HeadersObject,
+} from '@nestjs/swagger';
 import { MAX_LIMIT } from './list-query.js';
 import { EnvelopeMetaDto, ListEnvelopeMetaDto, ProblemDto } from './rest.dto.js';
 
@@ -15,21 +22,17 @@ export interface RestRouteOptions {
   description?: string;
 }
 
-/**
- * Documents the success envelope of a route (`allOf` with `getSchemaPath`, so the OpenAPI document
- * matches the bodies renderRestResponse writes) and marks list routes for RestGuard and renderRestResponse.
- */
-export function ApiEnvelope(model: Type<unknown>, options: RestRouteOptions = {}): MethodDecorator {
-  const status = options.status ?? 200;
-  const data = options.list
+/** The body of a success: the JSON envelope, and for collections their CSV representation. */
+function envelopeContent(model: Type<unknown>, list: boolean): Record<string, { schema: object }> {
+  const data = list
     ? { type: 'array', maxItems: MAX_LIMIT, items: { $ref: getSchemaPath(model) } }
     : { $ref: getSchemaPath(model) };
   const properties: Record<string, object> = {
     status: { type: 'string', enum: ['success'] },
     data,
-    metadata: { $ref: getSchemaPath(options.list ? ListEnvelopeMetaDto : EnvelopeMetaDto) },
+    metadata: { $ref: getSchemaPath(list ? ListEnvelopeMetaDto : EnvelopeMetaDto) },
   };
-  if (options.list) {
+  if (list) {
     // 42 agrees with the example links (ListEnvelopeMetaDto): the first page of 20, a next one, no previous.
     properties.total = {
       type: 'integer',
@@ -39,11 +42,11 @@ export function ApiEnvelope(model: Type<unknown>, options: RestRouteOptions = {}
     };
   }
   // Collections always send `total`: it is required there, as the document promises what the answers hold.
-  const required = options.list ? ['status', 'data', 'total', 'metadata'] : ['status', 'data', 'metadata'];
+  const required = list ? ['status', 'data', 'total', 'metadata'] : ['status', 'data', 'metadata'];
   const envelope = { type: 'object', required, properties };
   // `content` rather than `schema` + ApiProduces: the CSV representation is text, not the JSON envelope.
   const content: Record<string, { schema: object }> = { 'application/json': { schema: envelope } };
-  if (options.list) {
+  if (list) {
     content['text/csv'] = {
       schema: {
         type: 'string',
@@ -53,6 +56,28 @@ export function ApiEnvelope(model: Type<unknown>, options: RestRouteOptions = {}
       },
     };
   }
+  return content;
+}
+
+/** Location and ETag of a creation, the ETag of a 200; none on other statuses. */
+function successHeaders(status: number): HeadersObject | undefined {
+  if (status === 201) {
+    return {
+      Location: { description: 'URL of the created resource', schema: { type: 'string' } },
+      ETag: { description: 'entity tag of the resource as created', schema: { type: 'string' } },
+    };
+  }
+  if (status === 200) return { ETag: { description: 'entity tag of the representation', schema: { type: 'string' } } };
+  return undefined;
+}
+
+/**
+ * Documents the success envelope of a route (`allOf` with `getSchemaPath`, so the OpenAPI document
+ * matches the bodies renderRestResponse writes) and marks list routes for RestGuard and renderRestResponse.
+ */
+export function ApiEnvelope(model: Type<unknown>, options: RestRouteOptions = {}): MethodDecorator {
+  const status = options.status ?? 200;
+  const content = envelopeContent(model, options.list ?? false);
   const decorators = [
     SetMetadata(REST_ROUTE, options),
     ApiExtraModels(model, EnvelopeMetaDto, ListEnvelopeMetaDto, ProblemDto),
@@ -60,15 +85,7 @@ export function ApiEnvelope(model: Type<unknown>, options: RestRouteOptions = {}
       status,
       description: options.description ?? (options.list ? 'a page of the collection' : 'the resource'),
       content,
-      headers:
-        status === 201
-          ? {
-              Location: { description: 'URL of the created resource', schema: { type: 'string' } },
-              ETag: { description: 'entity tag of the resource as created', schema: { type: 'string' } },
-            }
-          : status === 200
-            ? { ETag: { description: 'entity tag of the representation', schema: { type: 'string' } } }
-            : undefined,
+      headers: successHeaders(status),
     }),
     // 406 is a problem like every error (application/problem+json), whatever the route produces.
     ApiProblemResponses(400, 401, 403, 406, 429),
