@@ -64,6 +64,63 @@ function addVary(reply: FastifyReply): void {
 const contentType = (format: string) =>
   format === CSV_TYPE ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8';
 
+/** A body, and what its ETag covers: the representation minus the per-response metadata (request id, time). */
+interface Rendered {
+  body: string;
+  tagged: string;
+}
+
+function renderPage(
+  page: Page<object>,
+  fields: string[] | undefined,
+  metadata: Record<string, unknown>,
+  {
+    request,
+    reply,
+    format,
+    query,
+  }: { request: FastifyRequest; reply: FastifyReply; format: string; query: Record<string, unknown> },
+): Rendered {
+  const items = page.items.map((i) => project(i, fields));
+  const path = request.url.split('?')[0];
+  metadata.offset = page.offset;
+  metadata.limit = page.limit;
+  metadata.links = {
+    self: pageLink(path, query, page.offset, page.limit),
+    next: page.offset + page.limit < page.total ? pageLink(path, query, page.offset + page.limit, page.limit) : null,
+    prev: page.offset > 0 ? pageLink(path, query, Math.max(0, page.offset - page.limit), page.limit) : null,
+  };
+  let body: string;
+  let dataJson: string;
+  if (format === CSV_TYPE) {
+    dataJson = toCsv(items);
+    body = dataJson;
+    reply.header('x-total-count', String(page.total));
+  } else {
+    dataJson = JSON.stringify(items);
+    body = `{"status":"success","data":${dataJson},"total":${page.total},"metadata":${JSON.stringify(metadata)}}`;
+  }
+  // A page changes when the collection grows even if its items do not: total and links count.
+  return { body, tagged: `${dataJson}\n${page.total}\n${JSON.stringify(metadata.links)}` };
+}
+
+/** Writes the ETag (and the cache policy of a read); true when the read is answered 304. */
+function notModified(request: FastifyRequest, reply: FastifyReply, tagged: string, isPage: boolean): boolean {
+  if (BODY_METHODS.has(request.method) && !isPage) {
+    // The resource as written: its ETag lets the next conditional write skip a GET (RFC 9110 §8.8.3).
+    reply.header('etag', etagOf(tagged));
+  } else if (request.method === 'GET' || request.method === 'HEAD') {
+    const etag = etagOf(tagged);
+    reply.header('etag', etag);
+    reply.header('cache-control', 'private, no-cache');
+    if (noneMatch(request.headers['if-none-match'], etag)) {
+      reply.code(304);
+      return true;
+    }
+  }
+  return false;
+}
+
 function render(
   result: object,
   request: FastifyRequest,
@@ -79,50 +136,17 @@ function render(
   }
   const fields = fieldsOf(query);
   const metadata: Record<string, unknown> = { requestId: request.id, timestamp: new Date().toISOString() };
-  let body: string;
-  let dataJson: string;
-  // What the ETag covers: the representation minus the per-response metadata (request id, time).
-  let tagged: string;
+  let rendered: Rendered;
   if (value instanceof Page) {
-    const items = value.items.map((i) => project(i, fields));
-    const path = request.url.split('?')[0];
-    metadata.offset = value.offset;
-    metadata.limit = value.limit;
-    metadata.links = {
-      self: pageLink(path, query, value.offset, value.limit),
-      next:
-        value.offset + value.limit < value.total
-          ? pageLink(path, query, value.offset + value.limit, value.limit)
-          : null,
-      prev: value.offset > 0 ? pageLink(path, query, Math.max(0, value.offset - value.limit), value.limit) : null,
-    };
-    if (format === CSV_TYPE) {
-      dataJson = toCsv(items);
-      body = dataJson;
-      reply.header('x-total-count', String(value.total));
-    } else {
-      dataJson = JSON.stringify(items);
-      body = `{"status":"success","data":${dataJson},"total":${value.total},"metadata":${JSON.stringify(metadata)}}`;
-    }
-    // A page changes when the collection grows even if its items do not: total and links count.
-    tagged = `${dataJson}\n${value.total}\n${JSON.stringify(metadata.links)}`;
+    rendered = renderPage(value, fields, metadata, { request, reply, format, query });
   } else {
-    dataJson = JSON.stringify(project(value, fields));
-    body = `{"status":"success","data":${dataJson},"metadata":${JSON.stringify(metadata)}}`;
-    tagged = dataJson;
+    const dataJson = JSON.stringify(project(value, fields));
+    rendered = {
+      body: `{"status":"success","data":${dataJson},"metadata":${JSON.stringify(metadata)}}`,
+      tagged: dataJson,
+    };
   }
-  if (BODY_METHODS.has(request.method) && !(value instanceof Page)) {
-    // The resource as written: its ETag lets the next conditional write skip a GET (RFC 9110 §8.8.3).
-    reply.header('etag', etagOf(tagged));
-  } else if (request.method === 'GET' || request.method === 'HEAD') {
-    const etag = etagOf(tagged);
-    reply.header('etag', etag);
-    reply.header('cache-control', 'private, no-cache');
-    if (noneMatch(request.headers['if-none-match'], etag)) {
-      reply.code(304);
-      return '';
-    }
-  }
+  if (notModified(request, reply, rendered.tagged, value instanceof Page)) return '';
   reply.type(contentType(format));
-  return body;
+  return rendered.body;
 }
