@@ -1,71 +1,19 @@
-import { createHash } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { WebhookSourceConfig } from '../../../config/app.config.js';
 import { ProblemException } from '../../../common/http/problem.js';
-import { createWebhookGate, registerWebhookIntake, WEBHOOK_PREFIX, type WebhookDelivery } from './webhook-intake.js';
-import { waitFor } from '../../../../test/support/wait.js';
-
-const MAX_BYTES = 1024;
-
-const SOURCES: Record<string, WebhookSourceConfig> = {
-  open: { name: 'open', scheme: 'github', secrets: ['s'], allowedIps: [] },
-  local: { name: 'local', scheme: 'standard', secrets: ['whsec_c2VjcmV0'], allowedIps: ['127.0.0.1/32', '::1/128'] },
-  remote: { name: 'remote', scheme: 'stripe', secrets: ['whsec_x'], allowedIps: ['203.0.113.0/24', '2001:db8::/32'] },
-};
-
-interface Harness {
-  app: FastifyInstance;
-  deliveries: WebhookDelivery[];
-  /** Requests that got as far as reading a body (a parent `preParsing` hook, inherited by the webhook scope). */
-  parsing: string[];
-}
-
-async function build(
-  serverOptions: FastifyServerOptions = {},
-  handle?: (d: WebhookDelivery) => unknown,
-): Promise<Harness> {
-  const app = Fastify({ bodyLimit: 64, ...serverOptions });
-  const deliveries: WebhookDelivery[] = [];
-  const parsing: string[] = [];
-  app.addHook('preParsing', async (request, _reply, payload) => {
-    parsing.push(request.url);
-    return payload;
-  });
-  registerWebhookIntake(app, {
-    sources: SOURCES,
-    maxBytes: MAX_BYTES,
-    logger: { error: () => undefined },
-    handle: (delivery) => {
-      deliveries.push(delivery);
-      if (handle) return handle(delivery);
-      return {
-        source: delivery.source.name,
-        bytes: delivery.body.length,
-        sha256: createHash('sha256').update(delivery.body).digest('hex'),
-      };
-    },
-  });
-  // A route outside the webhook scope, registered after it, as Nest's controllers are.
-  app.post('/api/v1/other', async (request) => ({ body: request.body as unknown }));
-  await app.ready();
-  return { app, deliveries, parsing };
-}
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number) {
-  expect(res.statusCode).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  const body = JSON.parse(res.body) as { status: number; type: string; title: string; instance: string };
-  expect(body.status).toBe(status);
-  return body;
-}
+import { WEBHOOK_PREFIX } from './webhook-intake.js';
+import type { FastifyInstance } from 'fastify';
+import {
+  buildIntake,
+  expectProblem,
+  MAX_BYTES,
+  SOURCES,
+  sha256,
+  type Harness,
+} from '../../../../test/support/webhook-intake-harness.js';
 
 describe('registerWebhookIntake (inject)', () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await build();
+    h = await buildIntake();
   });
   afterEach(async () => {
     await h.app.close();
@@ -223,7 +171,7 @@ describe('registerWebhookIntake (inject)', () => {
 
   it('turns a handler error into a problem', async () => {
     await h.app.close();
-    h = await build({}, () => {
+    h = await buildIntake({}, () => {
       throw new ProblemException({ type: 'service-unavailable', status: 503, detail: 'inbox down' });
     });
     const res = await h.app.inject({ method: 'POST', url: `${WEBHOOK_PREFIX}/open`, payload: 'x' });
@@ -233,8 +181,8 @@ describe('registerWebhookIntake (inject)', () => {
 
 describe('registerWebhookIntake behind a proxy', () => {
   it('uses X-Forwarded-For only when the peer is a trusted proxy', async () => {
-    const trusting = await build({ trustProxy: '127.0.0.1' });
-    const direct = await build();
+    const trusting = await buildIntake({ trustProxy: '127.0.0.1' });
+    const direct = await buildIntake();
     try {
       const viaProxy = (app: FastifyInstance, xff: string) =>
         app.inject({
@@ -250,233 +198,6 @@ describe('registerWebhookIntake behind a proxy', () => {
     } finally {
       await trusting.app.close();
       await direct.app.close();
-    }
-  });
-});
-
-describe('createWebhookGate / registerWebhookIntake configuration', () => {
-  it('throws at start-up on an invalid CIDR, naming the source', () => {
-    const bad = { gh: { name: 'gh', scheme: 'github' as const, secrets: ['s'], allowedIps: ['10.0.0.0/40'] } };
-    expect(() => createWebhookGate(bad)).toThrow('webhook source "gh" allowed IPs: "10.0.0.0/40" is not a CIDR');
-    const app = Fastify();
-    expect(() => registerWebhookIntake(app, { sources: bad, maxBytes: 10, handle: () => 'ok' })).toThrow(/"gh"/);
-    expect(() => registerWebhookIntake(app, { sources: {}, maxBytes: 0, handle: () => 'ok' })).toThrow(/maxBytes/);
-  });
-});
-
-/** A bare HTTP/1.1 client on a socket, so a test can send headers and hold back the body. */
-class RawClient {
-  private data = Buffer.alloc(0);
-  private closed = false;
-  private readonly waiters = new Set<() => void>();
-
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.data = Buffer.concat([this.data, chunk]);
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    socket.on('error', () => undefined); // the server may reset the connection it refused
-  }
-
-  static open(port: number): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port }, () => resolve(new RawClient(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  write(text: string | Buffer): void {
-    if (!this.socket.destroyed) this.socket.write(text);
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
-  /** Any byte of an answer received so far. */
-  get answered(): boolean {
-    return this.data.length > 0;
-  }
-
-  async response(timeoutMs: number): Promise<{ status: number; headers: Record<string, string>; body: string }> {
-    await this.until(() => this.parse() !== undefined, timeoutMs, 'a response');
-    const parsed = this.parse();
-    if (!parsed) throw new Error('unreachable');
-    return parsed;
-  }
-
-  closedWithin(timeoutMs: number): Promise<void> {
-    return this.until(() => this.closed, timeoutMs, 'the server to close the connection');
-  }
-
-  private parse() {
-    const end = this.data.indexOf('\r\n\r\n');
-    if (end < 0) return undefined;
-    const [statusLine, ...lines] = this.data.subarray(0, end).toString('latin1').split('\r\n');
-    const headers = Object.fromEntries(
-      lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
-    );
-    const length = Number(headers['content-length'] ?? 0);
-    if (this.data.length < end + 4 + length) return undefined;
-    const body = this.data.subarray(end + 4, end + 4 + length).toString('utf8');
-    return { status: Number(statusLine.split(' ')[1]), headers, body };
-  }
-
-  private wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
-  }
-
-  private until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!done()) return;
-        cleanup();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
-  }
-}
-
-describe('registerWebhookIntake on a real socket (127.0.0.1)', () => {
-  let h: Harness;
-  let port: number;
-  const clients: RawClient[] = [];
-  const client = async () => {
-    const c = await RawClient.open(port);
-    clients.push(c);
-    return c;
-  };
-  const head = (source: string, extra: string) =>
-    `POST ${WEBHOOK_PREFIX}/${source} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${extra}\r\n`;
-
-  beforeEach(async () => {
-    h = await build();
-    await h.app.listen({ host: '127.0.0.1', port: 0 });
-    const address = h.app.server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    port = address.port;
-  });
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy();
-    await h.app.close();
-  });
-
-  it('answers 403 while the client still holds back the body it announced, and hangs up', async () => {
-    const c = await client();
-    c.write(head('remote', 'Content-Length: 100000\r\n'));
-    c.write('{"id":');
-    const res = await c.response(2000);
-    expect(res.status).toBe(403);
-    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.headers.connection).toBe('close');
-    expect(JSON.parse(res.body)).toMatchObject({
-      status: 403,
-      detail: 'Address 127.0.0.1 may not deliver webhooks to remote',
-    });
-    await c.closedWithin(2000);
-    expect(h.parsing).toHaveLength(0);
-    expect(h.deliveries).toHaveLength(0);
-  });
-
-  it('answers 404 for an unknown source while the body is held back', async () => {
-    const c = await client();
-    c.write(head('unknown', 'Content-Length: 50\r\n'));
-    expect((await c.response(2000)).status).toBe(404);
-    await c.closedWithin(2000);
-    expect(h.parsing).toHaveLength(0);
-  });
-
-  it('waits for the body of an allowed client, then hands over every byte', async () => {
-    const body = Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0x7d]);
-    const c = await client();
-    c.write(head('local', `Content-Length: ${body.length}\r\n`));
-    // The server has taken the head and reads the body: no answer yet (the answer below carries the body's
-    // hash, so it cannot have been sent before the body).
-    await waitFor(() => h.parsing.length > 0, { what: 'the server to start reading the body' });
-    expect(h.parsing).toEqual([`${WEBHOOK_PREFIX}/local`]);
-    expect(c.answered).toBe(false);
-    c.write(body);
-    const res = await c.response(2000);
-    expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toEqual({ source: 'local', bytes: body.length, sha256: sha256(body) });
-    expect(h.deliveries[0].body.equals(body)).toBe(true);
-  });
-
-  it('answers 413 as soon as a chunked body passes the limit, before the client has finished', async () => {
-    const c = await client();
-    c.write(head('local', 'Transfer-Encoding: chunked\r\n'));
-    const chunk = Buffer.alloc(256, 0x61);
-    for (let sent = 0; sent <= MAX_BYTES; sent += chunk.length) {
-      c.write(`${chunk.length.toString(16)}\r\n`);
-      c.write(chunk);
-      c.write('\r\n');
-    }
-    // The terminating 0-length chunk is never sent.
-    const res = await c.response(2000);
-    expect(res.status).toBe(413);
-    expect(JSON.parse(res.body)).toMatchObject({ status: 413, detail: `The body exceeds ${MAX_BYTES} bytes` });
-    await c.closedWithin(2000);
-    expect(h.deliveries).toHaveLength(0);
-  });
-
-  it('answers 413 to a Content-Length over the limit without waiting for the body', async () => {
-    const c = await client();
-    c.write(head('local', `Content-Length: ${MAX_BYTES + 1}\r\n`));
-    expect((await c.response(2000)).status).toBe(413);
-    await c.closedWithin(2000);
-    expect(h.deliveries).toHaveLength(0);
-  });
-});
-
-describe('registerWebhookIntake onReject', () => {
-  it('reports each refusal made before the handler with its reason and configured source (none when unknown)', async () => {
-    const app = Fastify();
-    const rejected: [string, string | undefined][] = [];
-    registerWebhookIntake(app, {
-      sources: SOURCES,
-      maxBytes: MAX_BYTES,
-      logger: { error: () => undefined },
-      handle: () => ({ ok: true }),
-      onReject: (reason, source) => rejected.push([reason, source?.name]),
-    });
-    await app.ready();
-    try {
-      const post = (source: string, payload: Buffer | string) =>
-        app.inject({
-          method: 'POST',
-          url: `${WEBHOOK_PREFIX}/${source}`,
-          headers: { 'content-type': 'application/json' },
-          payload,
-        });
-      expect((await post('nope', '{}')).statusCode).toBe(404);
-      expect((await post('remote', '{}')).statusCode).toBe(403);
-      expect((await post('open', Buffer.alloc(MAX_BYTES + 1, 0x61))).statusCode).toBe(413);
-      expect((await post('open', '{}')).statusCode).toBe(200);
-      expect(rejected).toEqual([
-        ['unknown-source', undefined],
-        ['ip', 'remote'],
-        ['size', 'open'],
-      ]);
-    } finally {
-      await app.close();
     }
   });
 });
