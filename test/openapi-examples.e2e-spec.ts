@@ -78,7 +78,7 @@ describe('OpenAPI examples and Swagger UI', () => {
 
   it.each([
     ['/api/v1/users', '401', false, {}],
-    [`/api/v1/users/${EXAMPLE.userId}`, '404', true, {}],
+    [`/api/v1/users/${EXAMPLE.id}`, '404', true, {}],
     ['/api/v1/users', '406', true, { accept: 'image/png' }],
     ['/api/v1/users?limit=1000', '400', true, {}],
   ])('GET %s: the %s example says what the server answers', async (url, status, authorized, extra) => {
