@@ -17,10 +17,12 @@ import type { FastifyRequest } from 'fastify';
 import type { CollectionExport } from '../http/csv.js';
 import type { Page } from '../http/list-query.js';
 import { CSV_TYPE, MERGE_PATCH_TYPE } from '../http/negotiation.js';
+import { EXAMPLE } from '../http/openapi-examples.js';
 import { Created } from '../http/rest-response.js';
 import { ApiEnvelope, ApiProblemResponses } from '../http/rest.decorators.js';
 import { pascal, type Representation, type ResourceDefinition } from './define-resource.js';
 import type { Fields, Values } from './fields.js';
+import { article, resourceDescriptions, uniqueFields } from './resource-docs.js';
 import type { ListQuery, ResourceService } from './resource.service.js';
 
 /** The guards of the routes, given by the module (e.g. `Auth('products:read')`), so the kit knows no module. */
@@ -58,7 +60,6 @@ function route(proto: object, key: string, method: Decorate[], params: [Paramete
 }
 
 // By the first letter: 'an order', 'a user' (a leading u is usually said "you").
-const article = (word: string) => (/^[aeio]/i.test(word) ? 'an' : 'a');
 
 /**
  * The six routes of a resource (list, create, get, PUT, merge-patch PATCH, DELETE), documented and guarded.
@@ -80,13 +81,20 @@ export function resourceController<F extends Fields>(
   const idParam = ApiParam({
     name: idName,
     description: `the ${name} id`,
-    example: '01JEXAMPLE0000000000000000',
-    schema: { type: 'string', maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' },
+    // In the schema: Nest drops a parameter's own example when a schema is given.
+    schema: { type: 'string', maxLength: 40, pattern: '^[0-9A-Za-z_-]+$', example: EXAMPLE.id },
   });
   // `x-resource` marks the kit's operations in the document: the typed-client test exercises a resource it
   // finds there by the document alone (test/support/kit-resources.ts), without a hand-written call.
-  const op = (operationId: string, summary: string) =>
-    applyDecorators(ApiOperation({ operationId, summary }), ApiExtension('x-resource', { name, plural, idName }));
+  const described = resourceDescriptions(resource);
+  const op = (operationId: string, summary: string, verb: keyof typeof described) =>
+    applyDecorators(
+      ApiOperation({ operationId, summary, description: described[verb] }),
+      ApiExtension('x-resource', { name, plural, idName }),
+    );
+  // `x-unique` names what a 409 of a write is about (the document's problem examples quote it).
+  const unique = uniqueFields(resource);
+  const uniqueDoc = (unique.length > 0 ? ApiExtension('x-unique', unique) : applyDecorators()) as Decorate;
 
   class ResourceController implements ResourceControllerBase<F> {
     constructor(readonly service: ResourceService<F>) {}
@@ -130,7 +138,12 @@ export function resourceController<F extends Fields>(
   route(
     proto,
     'list',
-    [Get(), read, op(`list${pascal(plural)}`, `List ${plural} (filter, sort, page, fields)`), envelope({ list: true })],
+    [
+      Get(),
+      read,
+      op(`list${pascal(plural)}`, `List ${plural} (filter, sort, page, fields)`, 'list'),
+      envelope({ list: true }),
+    ],
     [
       [Query(), resource.listQuery],
       [Req(), Object],
@@ -139,13 +152,20 @@ export function resourceController<F extends Fields>(
   route(
     proto,
     'create',
-    [Post(), write, op(`create${Name}`, `Create ${one}`), envelope({ status: 201 }), problems(409, 413, 415, ...extra)],
+    [
+      Post(),
+      write,
+      op(`create${Name}`, `Create ${one}`, 'create'),
+      uniqueDoc,
+      envelope({ status: 201 }),
+      problems(409, 413, 415, ...extra),
+    ],
     [[Body(), resource.createDto]],
   );
   route(
     proto,
     'get',
-    [Get(id), read, idParam, op(`get${Name}`, `Get one ${name}`), envelope(), problems(404)],
+    [Get(id), read, idParam, op(`get${Name}`, `Get one ${name}`, 'get'), envelope(), problems(404)],
     // The `fields` query of GET by id: declared, or the validation pipe would refuse it as unknown.
     [
       [Param(idName), String],
@@ -161,7 +181,8 @@ export function resourceController<F extends Fields>(
         write,
         idParam,
         ifMatch,
-        op(`${verb}${Name}`, summary),
+        op(`${verb}${Name}`, summary, verb),
+        uniqueDoc,
         ...more,
         problems(404, 409, 412, 413, 415, ...extra),
       ],
@@ -185,7 +206,7 @@ export function resourceController<F extends Fields>(
       write,
       idParam,
       ifMatch,
-      op(`delete${Name}`, `Delete ${one}`),
+      op(`delete${Name}`, `Delete ${one}`, 'delete'),
       ApiNoContentResponse({ description: 'deleted' }),
       problems(400, 401, 403, 404, 406, 412, 429),
     ],
