@@ -1,3 +1,4 @@
+import { CredentialsRoute } from '../../common/http/credentials-route.js';
 import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
@@ -114,6 +115,7 @@ export class TokenController {
 
   @Post('token')
   @HttpCode(200)
+  @CredentialsRoute()
   @ApiOperation({
     operationId: 'issueToken',
     summary: 'OAuth 2.0 client credentials token',
