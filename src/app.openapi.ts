@@ -2,11 +2,12 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { INPUT_LIMITS } from './common/http/input-limits.js';
 import { completeOpenApi } from './common/http/openapi.js';
-import { describeOperations } from './common/http/openapi-descriptions.js';
 import { runnableExamples } from './common/http/openapi-examples.js';
+import { describeTags } from './common/http/openapi-tags.js';
 import { RawBodyRoutes } from './common/http/raw-body-routes.js';
 import { scopeDescriptions } from './modules/auth/index.js';
 import { PACKAGE } from './common/observability/app-info.js';
+import { registeredApiTags } from './common/resource/module-manifest.js';
 
 /** A UUID that identifies this API across versions and renames (Zalando guide §215); never change it. */
 const API_ID = '7f0c4b9e-3d1a-4c2b-9a6e-5e1f2d8c4a10';
@@ -56,7 +57,6 @@ export function buildOpenApi(app: NestFastifyApplication): OpenAPIObject {
   Object.assign(config.info, { 'x-api-id': API_ID, 'x-audience': 'external-partner' });
   const document = SwaggerModule.createDocument(app, config, { operationIdFactory: (_c, method) => method });
   const rawBodyRoutes = app.get(RawBodyRoutes);
-  return describeOperations(
-    runnableExamples(completeOpenApi(rawBodyRoutes.document(document), { unguarded: rawBodyRoutes.paths })),
-  );
+  const completed = completeOpenApi(rawBodyRoutes.document(document), { unguarded: rawBodyRoutes.paths });
+  return describeTags(runnableExamples(completed, { rawBody: rawBodyRoutes.paths }), registeredApiTags());
 }

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { createAccessLog } from './common/observability/access-log.js';
 import { loggableUrl, wantsPrettyLogs } from './common/observability/logger.js';
+import { isCredentialsRoute } from './common/http/credentials-route.js';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type AppExtras } from './app.module.js';
 import { buildOpenApi } from './app.openapi.js';
@@ -135,7 +136,7 @@ function addAccessLog(fastify: FastifyInstance, config: AppConfig, metrics: Metr
       access.write({
         requestId: request.id,
         method: request.method,
-        url: loggableUrl(request.url, request.routeOptions.url),
+        url: loggableUrl(request.url, isCredentialsRoute(request)),
         route,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,

@@ -7,6 +7,7 @@ import { bearer } from './helpers/http.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 import { OpenApiContract } from './support/openapi-contract.js';
 import { documentOperations, servedDocument } from './support/openapi.js';
+import { routeLiterals, routeSegments } from './support/route-literals.js';
 
 type Json = Record<string, unknown>;
 const PROBLEM = 'application/problem+json';
@@ -78,7 +79,7 @@ describe('OpenAPI examples and Swagger UI', () => {
 
   it.each([
     ['/api/v1/users', '401', false, {}],
-    [`/api/v1/users/${EXAMPLE.userId}`, '404', true, {}],
+    [`/api/v1/users/${EXAMPLE.id}`, '404', true, {}],
     ['/api/v1/users', '406', true, { accept: 'image/png' }],
     ['/api/v1/users?limit=1000', '400', true, {}],
   ])('GET %s: the %s example says what the server answers', async (url, status, authorized, extra) => {
@@ -100,6 +101,20 @@ describe('OpenAPI examples and Swagger UI', () => {
     expect([...used].filter((tag) => !described.get(tag))).toEqual([]);
     const bare = operations().filter(({ op }) => !op.description);
     expect(bare.map(({ op }) => op.operationId)).toEqual([]);
+  });
+
+  it('takes no route of a module from src/common: the modules declare what the document says of them', () => {
+    const segments = routeSegments(Object.keys(document.paths));
+    expect(segments).toEqual(expect.arrayContaining(['users', 'payments', 'sms-messages', 'webhooks', 'oauth']));
+    // The one exception: the shared envelope schema's sample links (one realistic collection's paging, as an
+    // example value only; common/ decides nothing by it).
+    const known = [
+      'http/rest.dto.ts: /api/v1/users?offset=0&limit=20',
+      'http/rest.dto.ts: /api/v1/users?offset=20&limit=20',
+      'http/rest.dto.ts: /api/v1/users',
+    ];
+    const found = routeLiterals(new URL('../src/common', import.meta.url).pathname, segments);
+    expect(found.filter((hit) => !known.includes(hit))).toEqual([]);
   });
 
   it('serves swagger-ui-init.js with an ETag and answers 304 when the browser has it', async () => {

@@ -35,7 +35,7 @@ describe('OAuth 2.0 client credentials through the gateway', () => {
     await Promise.all([tokenServer.close(), api.close()]);
   });
 
-  const oauthGateway = (now?: () => number) => {
+  const oauthGateway = (now?: () => number, policy?: { readTimeoutMs: number; totalTimeoutMs: number }) => {
     const provider = new OAuth2TokenProvider({
       service: 'payment',
       tokenUrl: `${tokenServer.url}/oauth/token`,
@@ -46,12 +46,14 @@ describe('OAuth 2.0 client credentials through the gateway', () => {
     });
     return {
       provider,
-      gw: makeGateway([api.url], { name: 'payment', auth: new OAuth2ClientCredentialsAuth(provider) }),
+      gw: makeGateway([api.url], { name: 'payment', auth: new OAuth2ClientCredentialsAuth(provider), policy }),
     };
   };
 
   it('fetches one token for 100 concurrent cold calls', async () => {
-    const { gw } = oauthGateway();
+    // 100 calls at once on a busy machine can take longer than the 2 s test read timeout; this is about
+    // the token, so no attempt may time out (a timed-out attempt failed this test under load).
+    const { gw } = oauthGateway(undefined, { readTimeoutMs: 600_000, totalTimeoutMs: 600_000 });
     const results = await Promise.all(Array.from({ length: 100 }, () => gw.request(PAY)));
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(tokenServer.count()).toBe(1);

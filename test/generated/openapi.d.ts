@@ -10087,7 +10087,7 @@ export interface operations {
                      *       "type": "https://nest-integration-gateway.dev/problems/resource-not-found",
                      *       "title": "Not found",
                      *       "status": 404,
-                     *       "detail": "integration fax does not exist",
+                     *       "detail": "integration unknown-integration-name does not exist",
                      *       "instance": "/api/v1/integrations/payment",
                      *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
                      *       "timestamp": "2024-12-17T10:30:00.000Z"
@@ -11250,7 +11250,7 @@ export interface operations {
             };
             path: {
                 /**
-                 * @description the configured source (`WEBHOOK_{SOURCE}_SCHEME`), e.g. payment-service
+                 * @description the configured source (`WEBHOOK_{SOURCE}_SCHEME`)
                  * @example payment-service
                  */
                 source: string;
@@ -11358,7 +11358,7 @@ export interface operations {
                      *       "type": "https://nest-integration-gateway.dev/problems/forbidden",
                      *       "title": "Forbidden",
                      *       "status": 403,
-                     *       "detail": "The token lacks the scope users:read",
+                     *       "detail": "the client address is not in the source allowlist",
                      *       "instance": "/api/v1/webhooks/payment-service",
                      *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
                      *       "timestamp": "2024-12-17T10:30:00.000Z"
@@ -11523,14 +11523,13 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://nest-integration-gateway.dev/problems/circuit-open",
+                     *       "type": "https://nest-integration-gateway.dev/problems/service-unavailable",
                      *       "title": "Service unavailable",
                      *       "status": 503,
-                     *       "detail": "The payment service is failing; calls are suspended",
+                     *       "detail": "the event could not be stored; deliver it again",
                      *       "instance": "/api/v1/webhooks/payment-service",
                      *       "requestId": "req_2f47ce85-f5e1-48b8-867c-b994e683f534",
-                     *       "timestamp": "2024-12-17T10:30:00.000Z",
-                     *       "integration": "payment"
+                     *       "timestamp": "2024-12-17T10:30:00.000Z"
                      *     }
                      */
                     "application/problem+json": components["schemas"]["ProblemDto"];

@@ -1,4 +1,4 @@
-import type { OpenAPIObject } from '@nestjs/swagger';
+import { ApiExtension, type OpenAPIObject } from '@nestjs/swagger';
 import { translate } from './i18n.js';
 import { PROBLEM_BASE, PROBLEM_CONTENT_TYPE } from './problem.js';
 
@@ -6,27 +6,31 @@ type Json = Record<string, unknown>;
 
 /**
  * Sample values shared by every example of the document, so one answer quotes the ids, times and request
- * id another shows: a valid ULID (Crockford base32, minted at EXAMPLE_TIME), a request id as genReqId
- * writes one (`req_<uuid>`).
+ * id another shows: a valid ULID (Crockford base32, minted at `time`) for every server-generated id a
+ * problem quotes, a request id as genReqId writes one (`req_<uuid>`). A module's own sample values (its ids
+ * of external services, say) are declared with its DTOs.
  */
 export const EXAMPLE = {
-  userId: '01JFA2NR2074DGB9X625SRQ89C',
-  paymentId: '01JFA2NS18GQ90KJKHPTY7YM4Q',
-  messageId: '01JFA2NT0GAHXM7QRRFQSWX6CZ',
-  eventId: '01JFA2NTZRSZPYXCYYKVWTNT5N',
-  providerPaymentId: 'pay_01JFA2NVZ0GASR340FVCDDCBAE',
-  providerEmailId: 'msg_01JFA2NWY8Q73ZB8HVK5VCSH3E',
-  providerSmsId: 'sms_01JFA2NXXGRK6B9VQ158DE481V',
+  id: '01JFA2NR2074DGB9X625SRQ89C',
   requestId: 'req_2f47ce85-f5e1-48b8-867c-b994e683f534',
   idempotencyKey: 'a1cd0bf7-9828-4c88-9293-0e0c158f8785',
   time: '2024-12-17T10:30:00.000Z',
 } as const;
 
-/** Path parameters whose value is not server-generated: their example works on a fresh app. */
-const PATH_SAMPLES: Record<string, string> = {
-  source: 'payment-service',
-  integrationName: 'payment',
-};
+/** Where a module states what the example of one problem status quotes (read, then left out of the document). */
+const PROBLEM_PARAMS = 'x-problem-params';
+
+/**
+ * The values the example problem of `status` quotes, for what the document alone cannot tell: e.g. the
+ * referenced resource of a 422 (`{ resource: 'user' }`) or the resource name of a 404.
+ */
+export const ApiProblemParams = (byStatus: Record<number, Json>): MethodDecorator =>
+  ApiExtension(PROBLEM_PARAMS, byStatus);
+
+/** What the examples step is told beside the document: the paths whose body limit the route checks itself. */
+export interface ExampleContext {
+  rawBody?: readonly string[];
+}
 
 /** WEBHOOK_MAX_BYTES by default. */
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -60,24 +64,29 @@ const sentence = (text: unknown): string => {
   return trimmed === '' || /[.!?)`]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 };
 
+/** A path parameter the server generates (`userId`): no value of it exists on a fresh app. */
+const generated = (name: string): boolean => name.endsWith('Id');
+
 /**
  * Swagger UI pre-fills "Try it out" with a parameter's example (or its schema's): an example filter or
  * projection on an optional parameter made the first Execute answer an empty or trimmed page. So an
  * optional parameter carries no example value (it keeps its `default`, which is what the server applies
  * anyway); the example moves into its description, where a reader still sees it. A path id is made by
  * the server and none exists on a fresh app, so it has no example either: the description says where
- * one comes from. Other required parameters keep an example, which must work on a fresh app.
+ * one comes from. Other required parameters keep the example their module declared, which must work on a
+ * fresh app. Answers the path parameters' samples, for the paths the problem examples quote.
  */
-function moveParameterExamples(path: string, operation: Json): void {
+function moveParameterExamples(path: string, operation: Json): Record<string, string> {
+  const samples: Record<string, string> = {};
   for (const parameter of (operation.parameters ?? []) as Json[]) {
     const name = String(parameter.name);
     if (parameter.in === 'path') {
-      if (name in PATH_SAMPLES) {
-        takeExample(parameter);
-        parameter.example = PATH_SAMPLES[name];
+      const example = takeExample(parameter);
+      if (example !== undefined) samples[name] = String(example);
+      if (!generated(name) && example !== undefined) {
+        parameter.example = samples[name];
         continue;
       }
-      takeExample(parameter);
       const collection = path.slice(0, path.indexOf(`/{${name}}`));
       parameter.description =
         `${sentence(parameter.description)} An id the server generated (a ULID): none exists on a fresh ` +
@@ -90,40 +99,28 @@ function moveParameterExamples(path: string, operation: Json): void {
     const shown = typeof value === 'string' ? value : JSON.stringify(value);
     parameter.description = `${sentence(parameter.description)} Example: \`${shown}\``.trim();
   }
+  return samples;
 }
 
-/** The path with every parameter replaced by a sample, as a problem's `instance` quotes it. */
-function samplePath(path: string): string {
-  return path.replace(/\{(\w+)\}/g, (_whole, name: string) => {
-    if (name in PATH_SAMPLES) return PATH_SAMPLES[name];
-    const known = (EXAMPLE as Record<string, string>)[name];
-    return known ?? EXAMPLE.userId;
-  });
-}
+/** The path with every parameter replaced by the sample its module declared (else the sample ULID). */
+const samplePath = (path: string, samples: Record<string, string>): string =>
+  path.replace(/\{(\w+)\}/g, (_whole, name: string) => samples[name] ?? EXAMPLE.id);
 
-/** Path values that name nothing, for the 404 of a route (the id of its last path parameter). */
-const MISSING: Record<string, string> = { integrationName: 'fax', source: 'unknown-source' };
-
-function missingId(path: string): string | undefined {
+/**
+ * A value of the route's last path parameter that names nothing, for its 404: the sample of a generated id
+ * (none exists on a fresh app), else `unknown-<name>` (`unknown-integration-name`).
+ */
+function missingId(path: string, samples: Record<string, string>): string | undefined {
   const name = /\{(\w+)\}[^{]*$/.exec(path)?.[1];
   if (!name) return undefined;
-  return MISSING[name] ?? (EXAMPLE as Record<string, string>)[name] ?? EXAMPLE.userId;
+  if (generated(name)) return samples[name] ?? EXAMPLE.id;
+  return `unknown-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /** `email-messages/{messageId}` → `email message`, as services name a resource in their 404. */
 function resourceName(path: string): string {
   const segment = path.split('/{')[0].split('/').pop() ?? 'resource';
-  const singular = segment.replace(/ies$/, 'y').replace(/s$/, '');
-  return singular.replace(/-/g, ' ').replace(/^sms\b/, 'SMS');
-}
-
-/** The external service an integration route calls, as `integration` in its 502/503/504 problems. */
-function integrationOf(path: string): string {
-  if (path.includes('/payments')) return 'payment';
-  if (path.includes('/email-messages')) return 'email';
-  if (path.includes('/sms-messages')) return 'sms';
-  if (path.includes('/geocode')) return 'maps';
-  return 'payment';
+  return segment.replace(/ies$/, 'y').replace(/s$/, '').replace(/-/g, ' ');
 }
 
 interface ProblemCase {
@@ -159,8 +156,20 @@ function fieldError(document: OpenAPIObject, operation: Json): { field: string; 
   return { field: 'filter', message: translate('en', `validation.${code}`, { property: 'filter' }), code };
 }
 
-/** The problem a route really answers with a status (the type, and the values its texts quote). */
-function problemCase(document: OpenAPIObject, path: string, operation: Json, status: number): ProblemCase {
+/** What an example problem quotes besides the document: the route's path samples and raw-body limit. */
+interface Route {
+  path: string;
+  samples: Record<string, string>;
+  rawBody: boolean;
+}
+
+/**
+ * The problem a route really answers with a status (the type, and the values its texts quote), from what
+ * its module declared on the operation: `x-integration` (the external service a 502/503/504 names),
+ * `x-unique` (the field of a 409), `x-resource` (the name of a 404) and `x-problem-params`.
+ */
+function problemCase(document: OpenAPIObject, route: Route, operation: Json, status: number): ProblemCase {
+  const { path } = route;
   const responses = operation.responses as Record<string, Json>;
   const scopes = ((operation.security ?? []) as Record<string, string[]>[]).flatMap((s) => s.oauth2 ?? []);
   const produces = Object.keys(
@@ -169,7 +178,12 @@ function problemCase(document: OpenAPIObject, path: string, operation: Json, sta
     },
   );
   const consumes = Object.keys(((operation.requestBody as Json | undefined)?.content as Json | undefined) ?? {});
-  const integration = { integration: integrationOf(path) };
+  const integration = { integration: String(operation['x-integration'] ?? 'upstream') };
+  const declared = ((operation[PROBLEM_PARAMS] as Record<string, Json> | undefined) ?? {})[status] ?? {};
+  const unique = operation['x-unique'] as string[] | undefined;
+  const resource = (operation['x-resource'] as { name?: string } | undefined)?.name ?? resourceName(path);
+  // What the route's own response says of the status, for a refusal that is not the usual one.
+  const own = String(responses[String(status)]?.description ?? '');
   switch (status) {
     case 400: {
       // A route whose own 400 is another format (the token endpoint's RFC 6749 errors) answers a problem
@@ -183,30 +197,31 @@ function problemCase(document: OpenAPIObject, path: string, operation: Json, sta
     case 401:
       return { type: 'unauthorized' };
     case 403:
-      return { type: 'forbidden', params: { scope: scopes[0] ?? 'users:read' } };
+      // A route that needs no scope refuses for a reason of its own: its response says which.
+      return scopes[0] ? { type: 'forbidden', params: { scope: scopes[0] } } : { type: 'forbidden', detail: own };
     case 404:
-      return missingId(path)
-        ? { type: 'resource-not-found', params: { resource: resourceName(path), id: missingId(path) } }
+      return missingId(path, route.samples)
+        ? { type: 'resource-not-found', params: { resource, id: missingId(path, route.samples), ...declared } }
         : { type: 'not-found', params: { path } };
     case 406:
       return { type: 'not-acceptable', params: { types: produces.join(', ') } };
     case 408:
       return { type: 'request-timeout' };
     case 409:
-      return path.includes('/users')
-        ? { type: 'unique-violation', params: { field: 'email' } }
+      return unique?.length
+        ? { type: 'unique-violation', params: { field: unique[0] } }
         : { type: 'conflict', detail: 'the resource changed meanwhile; read it again' };
     case 412:
       return { type: 'precondition-failed' };
     case 413:
       // Fastify's body parser refuses the body; the webhook receiver counts the bytes itself.
-      return path.includes('/webhooks/')
+      return route.rawBody
         ? { type: 'payload-too-large', params: { limit: DEFAULT_BODY_LIMIT } }
         : { type: 'payload-too-large', detail: 'Request body is too large' };
     case 415:
       return { type: 'unsupported-media-type', params: { types: consumes.join(', ') } };
     case 422:
-      return { type: 'unknown-reference', params: { resource: 'user', id: EXAMPLE.userId } };
+      return { type: 'unknown-reference', params: { resource: 'resource', id: EXAMPLE.id, ...declared } };
     case 428:
       return { type: 'precondition-required', detail: 'send If-Match with the ETag of the resource' };
     case 429:
@@ -220,7 +235,10 @@ function problemCase(document: OpenAPIObject, path: string, operation: Json, sta
         extensions: integration,
       };
     case 503:
-      return { type: 'circuit-open', params: integration, extensions: integration };
+      // Without an integration, the route is unavailable for a reason of its own (storage, say).
+      return operation['x-integration']
+        ? { type: 'circuit-open', params: integration, extensions: integration }
+        : { type: 'service-unavailable', detail: own };
     case 504:
       return { type: 'upstream-timeout', params: integration, extensions: integration };
     default:
@@ -229,15 +247,15 @@ function problemCase(document: OpenAPIObject, path: string, operation: Json, sta
 }
 
 /** A problem body as ProblemDetailsFilter writes it (English texts of messages.ts). */
-export function problemExample(document: OpenAPIObject, path: string, operation: Json, status: number): Json {
-  const c = problemCase(document, path, operation, status);
+export function problemExample(document: OpenAPIObject, route: Route, operation: Json, status: number): Json {
+  const c = problemCase(document, route, operation, status);
   const detail = c.detail ?? translate('en', `problems.${c.type}.detail`, c.params, '');
   return {
     type: PROBLEM_BASE + c.type,
     title: translate('en', `problems.${c.type}.title`, c.params, c.type),
     status,
     ...(detail ? { detail } : {}),
-    instance: samplePath(path),
+    instance: samplePath(route.path, route.samples),
     requestId: EXAMPLE.requestId,
     timestamp: EXAMPLE.time,
     ...(c.errors ? { errors: c.errors } : {}),
@@ -246,19 +264,20 @@ export function problemExample(document: OpenAPIObject, path: string, operation:
 }
 
 /** Every problem response gets the example of its own status, not the schema's one validation example. */
-function exampleProblems(document: OpenAPIObject, path: string, operation: Json): void {
+function exampleProblems(document: OpenAPIObject, route: Route, operation: Json): void {
   for (const [status, response] of Object.entries((operation.responses ?? {}) as Record<string, Json>)) {
     const media = (response.content as Record<string, Json> | undefined)?.[PROBLEM_CONTENT_TYPE];
     if (!media || media.example !== undefined || media.examples !== undefined) continue;
-    media.example = problemExample(document, path, operation, Number(status));
+    media.example = problemExample(document, route, operation, Number(status));
   }
+  delete operation[PROBLEM_PARAMS];
 }
 
 /** Examples a client developer can run as they stand in Swagger UI (see moveParameterExamples). */
-export function runnableExamples(document: OpenAPIObject): OpenAPIObject {
+export function runnableExamples(document: OpenAPIObject, context: ExampleContext = {}): OpenAPIObject {
   for (const { path, operation } of operationsOf(document)) {
-    moveParameterExamples(path, operation);
-    exampleProblems(document, path, operation);
+    const samples = moveParameterExamples(path, operation);
+    exampleProblems(document, { path, samples, rawBody: context.rawBody?.includes(path) ?? false }, operation);
   }
   return document;
 }

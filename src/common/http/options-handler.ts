@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { METHODS, type RouteTable } from './route-table.js';
+import { envelopeJson, responseMetadata } from './rest-response.js';
 
 /** `OPTIONS /api/v1/<collection>`: the methods and parameters of that path, from the OpenAPI document. */
 export function optionsHandler(documented: RouteTable) {
@@ -25,12 +26,6 @@ export function optionsHandler(documented: RouteTable) {
       .code(200)
       .header('allow', match.allow.join(', '))
       .type('application/json; charset=utf-8')
-      .send(
-        JSON.stringify({
-          status: 'success',
-          data: { path: match.template, methods },
-          metadata: { requestId: request.id, timestamp: new Date().toISOString() },
-        }),
-      );
+      .send(envelopeJson(JSON.stringify({ path: match.template, methods }), responseMetadata(request.id)));
   };
 }

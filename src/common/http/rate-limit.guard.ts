@@ -3,9 +3,8 @@ import type { FastifyRequest, FastifyReply } from 'fastify';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import { ProblemException } from './problem.js';
-import { isApiRoute, matchedRoute } from './route-scope.js';
-
-const TOKEN_ROUTE = '/oauth/token';
+import { isCredentialsRoute } from './credentials-route.js';
+import { isApiRoute } from './route-scope.js';
 
 export const RATE_LIMIT_OPTIONS = Symbol('RATE_LIMIT_OPTIONS');
 
@@ -16,7 +15,7 @@ export interface RateLimitOptions {
 }
 
 /**
- * Requests per client per minute on `/api/*` and `/oauth/token` routes (a raw-body route, see RawBodyRoutes,
+ * Requests per client per minute on `/api/*` routes and routes marked `@CredentialsRoute()` (the token endpoint) (a raw-body route, see RawBodyRoutes,
  * is served outside every Nest guard, so exempt),
  * keyed by token subject, else client IP; counters in Redis when configured so every instance
  * shares them. Runs after the auth guard so the subject is known. Built on rate-limiter-flexible:
@@ -44,8 +43,8 @@ export class RateLimitGuard implements CanActivate {
     if (!this.limiter) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest & { principal?: { sub: string } }>();
-    // By the matched route: the request line may spell it in absolute-form (`http://host/oauth/token`).
-    if (!(isApiRoute(request) || matchedRoute(request) === TOKEN_ROUTE)) return true;
+    // By the matched route: the request line may spell it in absolute-form (`http://host/...`).
+    if (!(isApiRoute(request) || isCredentialsRoute(request))) return true;
     const key = request.principal ? `sub:${request.principal.sub}` : `ip:${request.ip}`;
     const reply = http.getResponse<FastifyReply>();
     try {

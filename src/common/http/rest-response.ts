@@ -27,6 +27,21 @@ function pageLink(path: string, query: Record<string, unknown>, offset: number, 
 
 const identity = (payload: unknown) => payload as string;
 
+/** The metadata every success envelope carries. */
+export const responseMetadata = (requestId: string): Record<string, unknown> => ({
+  requestId,
+  timestamp: new Date().toISOString(),
+});
+
+/**
+ * The one success envelope `{status, data, total?, metadata}`, from an already serialised `data`: the REST
+ * hook below and the answers written outside it (raw-body routes, the OPTIONS listing) all use it.
+ */
+export function envelopeJson(dataJson: string, metadata: object, total?: number): string {
+  const totalPart = total === undefined ? '' : `,"total":${total}`;
+  return `{"status":"success","data":${dataJson}${totalPart},"metadata":${JSON.stringify(metadata)}}`;
+}
+
 /**
  * The response side, as a Fastify preSerialization hook on `/api/*` handler results: the envelope,
  * `fields` projection, paging links, ETag/304 and CSV. The body is serialised here, once.
@@ -98,7 +113,7 @@ function renderPage(
     reply.header('x-total-count', String(page.total));
   } else {
     dataJson = JSON.stringify(items);
-    body = `{"status":"success","data":${dataJson},"total":${page.total},"metadata":${JSON.stringify(metadata)}}`;
+    body = envelopeJson(dataJson, metadata, page.total);
   }
   // A page changes when the collection grows even if its items do not: total and links count.
   return { body, tagged: `${dataJson}\n${page.total}\n${JSON.stringify(metadata.links)}` };
@@ -135,14 +150,14 @@ function render(
     value = value.resource;
   }
   const fields = fieldsOf(query);
-  const metadata: Record<string, unknown> = { requestId: request.id, timestamp: new Date().toISOString() };
+  const metadata = responseMetadata(request.id);
   let rendered: Rendered;
   if (value instanceof Page) {
     rendered = renderPage(value, fields, metadata, { request, reply, format, query });
   } else {
     const dataJson = JSON.stringify(project(value, fields));
     rendered = {
-      body: `{"status":"success","data":${dataJson},"metadata":${JSON.stringify(metadata)}}`,
+      body: envelopeJson(dataJson, metadata),
       tagged: dataJson,
     };
   }

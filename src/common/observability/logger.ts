@@ -112,8 +112,6 @@ export function createAccessLogger(format: LogFormat): Logger {
 
 /** Query parameters whose values are credentials, by name: never written to any log. */
 const SECRET_PARAMETER = /secret|passw(or)?d|token|api[-_]?key|auth|signature|credential|session|cookie/i;
-/** Routes whose query string is never logged at all (RFC 6749 §2.3.1: credentials may be sent there by mistake). */
-const UNLOGGED_QUERY_ROUTES = new Set(['/oauth/token']);
 
 function parameterName(raw: string): string {
   try {
@@ -124,14 +122,14 @@ function parameterName(raw: string): string {
 }
 
 /**
- * A request URL as it may be logged: without the query string on the token endpoint (by the matched
- * route), and elsewhere with the value of every secret-named parameter (`client_secret`, `api_key`,
+ * A request URL as it may be logged: without the query string on a route that takes credentials
+ * (`unloggedQuery`: the matched route is marked `@CredentialsRoute()`, common/http/credentials-route.ts), and elsewhere with the value of every secret-named parameter (`client_secret`, `api_key`,
  * `password`, `access_token`, ...) replaced by `[redacted]`.
  */
-export function loggableUrl(url: string, route: string | undefined): string {
+export function loggableUrl(url: string, unloggedQuery: boolean): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
-  if (route !== undefined && UNLOGGED_QUERY_ROUTES.has(route)) return url.slice(0, q);
+  if (unloggedQuery) return url.slice(0, q);
   const pairs = url
     .slice(q + 1)
     .split('&')

@@ -4,6 +4,7 @@ import { translate } from '../http/i18n.js';
 import {
   featureModules,
   FeatureModule,
+  registeredApiTags,
   registeredEntities,
   registeredMigrations,
   registeredScopes,
@@ -21,6 +22,7 @@ class HelperModule {}
     entities: [Widget],
     migrations: [CreateWidgets1],
     scopes: { 'widgets:read': 'read widgets' },
+    apiTags: { widgets: 'The widgets of the shop' },
     messages: {
       en: { problems: { 'widget-jammed': { title: 'Widget jammed', detail: 'Widget {{id}} is jammed' } } },
       ja: {
@@ -32,11 +34,12 @@ class HelperModule {}
 class WidgetsModule {}
 
 describe('FeatureModule (a module registers what it owns)', () => {
-  it('is registered for the root module, with its entities, migrations and scopes', () => {
+  it('is registered for the root module, with its entities, migrations, scopes and tags', () => {
     expect(featureModules()).toContain(WidgetsModule);
     expect(registeredEntities()).toEqual([Widget]);
     expect(registeredMigrations()).toEqual([CreateWidgets1]);
     expect(registeredScopes()).toEqual({ 'widgets:read': 'read widgets' });
+    expect(registeredApiTags()).toEqual({ widgets: 'The widgets of the shop' });
   });
 
   it('is a Nest module importing TypeORM for its entities besides its own imports', () => {

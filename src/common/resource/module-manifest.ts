@@ -5,7 +5,8 @@ import { addMessages, type Messages } from '../http/i18n.js';
 /**
  * What a feature module owns outside Nest's own metadata, declared beside it rather than in shared lists:
  * its entities and migrations (the data source collects them), its OAuth scopes (the token endpoint grants
- * and the document lists them) and its problem and validation texts in English and Japanese.
+ * and the document lists them), its problem and validation texts in English and Japanese and the descriptions
+ * of its OpenAPI tags.
  */
 export interface ModuleManifest {
   entities?: Type[];
@@ -13,6 +14,8 @@ export interface ModuleManifest {
   /** Scope → description. Make them type-safe for `@Auth` by augmenting `ModuleScopes` (auth/scopes.ts). */
   scopes?: Record<string, string>;
   messages?: { en: Messages; ja: Messages };
+  /** OpenAPI tag → description, for the tags of the module's operations (Swagger UI shows it above them). */
+  apiTags?: Record<string, string>;
 }
 
 const registered = new Map<Type, ModuleManifest>();
@@ -52,3 +55,5 @@ export const registeredEntities = (): Type[] => collect((m) => m.entities);
 export const registeredMigrations = (): Type[] => collect((m) => m.migrations);
 export const registeredScopes = (): Record<string, string> =>
   Object.assign({}, ...[...registered.values()].map((m) => m.scopes ?? {})) as Record<string, string>;
+export const registeredApiTags = (): Record<string, string> =>
+  Object.assign({}, ...[...registered.values()].map((m) => m.apiTags ?? {})) as Record<string, string>;

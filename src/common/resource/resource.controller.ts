@@ -17,10 +17,12 @@ import type { FastifyRequest } from 'fastify';
 import type { CollectionExport } from '../http/csv.js';
 import type { Page } from '../http/list-query.js';
 import { CSV_TYPE, MERGE_PATCH_TYPE } from '../http/negotiation.js';
+import { EXAMPLE } from '../http/openapi-examples.js';
 import { Created } from '../http/rest-response.js';
 import { ApiEnvelope, ApiProblemResponses } from '../http/rest.decorators.js';
 import { pascal, type Representation, type ResourceDefinition } from './define-resource.js';
 import type { Fields, Values } from './fields.js';
+import { article, resourceDescriptions, uniqueFields, type Verb } from './resource-docs.js';
 import type { ListQuery, ResourceService } from './resource.service.js';
 
 /** The guards of the routes, given by the module (e.g. `Auth('products:read')`), so the kit knows no module. */
@@ -56,9 +58,6 @@ function route(proto: object, key: string, method: Decorate[], params: [Paramete
   // In the order they would be written above the method (the last one applies first).
   applyDecorators(...(method as MethodDecorator[]).reverse())(proto, key, descriptor);
 }
-
-// By the first letter: 'an order', 'a user' (a leading u is usually said "you").
-const article = (word: string) => (/^[aeio]/i.test(word) ? 'an' : 'a');
 
 /** The handlers: each hands over to the service; the routes are declared on them by the functions below. */
 function controllerClass<F extends Fields>(
@@ -115,13 +114,18 @@ interface RouteKit<F extends Fields> {
   ifMatch: Decorate;
   /** Swagger merges @Headers('If-Match') with the documented optional header of the same name. */
   header: ParameterDecorator;
-  op: (operationId: string, summary: string) => Decorate;
+  /** An operation: its id, summary and the kit's description of the verb (resource-docs.ts). */
+  op: (operationId: string, summary: string, verb: Verb) => Decorate;
+  /** `x-unique` on the writes: what a 409 is about (the document's problem examples quote it). */
+  uniqueDoc: Decorate;
   envelope: (options?: object) => Decorate;
   problems: (...statuses: number[]) => Decorate;
 }
 
 function routeKit<F extends Fields>(resource: ResourceDefinition<F>, auth: ResourceAuth): RouteKit<F> {
   const { name, plural, idName } = resource;
+  const described = resourceDescriptions(resource);
+  const unique = uniqueFields(resource);
   return {
     resource,
     one: `${article(name)} ${name}`,
@@ -133,8 +137,8 @@ function routeKit<F extends Fields>(resource: ResourceDefinition<F>, auth: Resou
     idParam: ApiParam({
       name: idName,
       description: `the ${name} id`,
-      example: '01JEXAMPLE0000000000000000',
-      schema: { type: 'string', maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' },
+      // In the schema: Nest drops a parameter's own example when a schema is given.
+      schema: { type: 'string', maxLength: 40, pattern: '^[0-9A-Za-z_-]+$', example: EXAMPLE.id },
     }) as Decorate,
     ifMatch: ApiHeader({
       name: 'If-Match',
@@ -144,11 +148,12 @@ function routeKit<F extends Fields>(resource: ResourceDefinition<F>, auth: Resou
     header: Headers('If-Match'),
     // `x-resource` marks the kit's operations in the document: the typed-client test exercises a resource it
     // finds there by the document alone (test/support/kit-resources.ts), without a hand-written call.
-    op: (operationId, summary) =>
+    op: (operationId, summary, verb) =>
       applyDecorators(
-        ApiOperation({ operationId, summary }),
+        ApiOperation({ operationId, summary, description: described[verb] }),
         ApiExtension('x-resource', { name, plural, idName }),
       ) as Decorate,
+    uniqueDoc: (unique.length > 0 ? ApiExtension('x-unique', unique) : applyDecorators()) as Decorate,
     envelope: (options = {}) => ApiEnvelope(resource.dto, options) as Decorate,
     problems: (...statuses) => ApiProblemResponses(...statuses) as Decorate,
   };
@@ -163,7 +168,7 @@ function collectionRoutes<F extends Fields>(proto: object, kit: RouteKit<F>): vo
     [
       Get(),
       read,
-      op(`list${pascal(resource.plural)}`, `List ${resource.plural} (filter, sort, page, fields)`),
+      op(`list${pascal(resource.plural)}`, `List ${resource.plural} (filter, sort, page, fields)`, 'list'),
       envelope({ list: true }),
     ],
     [
@@ -177,7 +182,8 @@ function collectionRoutes<F extends Fields>(proto: object, kit: RouteKit<F>): vo
     [
       Post(),
       write,
-      op(`create${kit.Name}`, `Create ${kit.one}`),
+      op(`create${kit.Name}`, `Create ${kit.one}`, 'create'),
+      kit.uniqueDoc,
       envelope({ status: 201 }),
       problems(409, 413, 415, ...kit.extra),
     ],
@@ -192,7 +198,7 @@ function itemRoutes<F extends Fields>(proto: object, kit: RouteKit<F>): void {
   route(
     proto,
     'get',
-    [Get(id), read, idParam, op(`get${Name}`, `Get one ${resource.name}`), envelope(), problems(404)],
+    [Get(id), read, idParam, op(`get${Name}`, `Get one ${resource.name}`, 'get'), envelope(), problems(404)],
     // The `fields` query of GET by id: declared, or the validation pipe would refuse it as unknown.
     [
       [Param(idName), String],
@@ -208,7 +214,8 @@ function itemRoutes<F extends Fields>(proto: object, kit: RouteKit<F>): void {
         write,
         idParam,
         ifMatch,
-        op(`${verb}${Name}`, summary),
+        op(`${verb}${Name}`, summary, verb),
+        kit.uniqueDoc,
         ...more,
         problems(404, 409, 412, 413, 415, ...kit.extra),
       ],
@@ -236,7 +243,7 @@ function deleteRoute<F extends Fields>(proto: object, kit: RouteKit<F>): void {
       kit.write,
       kit.idParam,
       kit.ifMatch,
-      kit.op(`delete${kit.Name}`, `Delete ${kit.one}`),
+      kit.op(`delete${kit.Name}`, `Delete ${kit.one}`, 'delete'),
       ApiNoContentResponse({ description: 'deleted' }),
       kit.problems(400, 401, 403, 404, 406, 412, 429),
     ],

@@ -9,7 +9,12 @@ import { TokenService } from './token.service.js';
 @Global()
 @FeatureModule({
   // Its scopes and migrations predate the manifests (scopes.ts, migrations/index.ts).
-  manifest: { entities: [ApiClient] },
+  manifest: {
+    entities: [ApiClient],
+    apiTags: {
+      auth: 'Access tokens: the OAuth 2.0 client credentials grant (`POST /oauth/token`). Swagger UI does it for you in **Authorize**.',
+    },
+  },
   controllers: [TokenController],
   providers: [TokenService, ClientsService, AuthGuard],
   exports: [TokenService, AuthGuard],

@@ -1,3 +1,4 @@
+import { CredentialsRoute } from '../../common/http/credentials-route.js';
 import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBody,
@@ -153,7 +154,15 @@ export class TokenController {
 
   @Post('token')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'issueToken', summary: 'OAuth 2.0 client credentials token' })
+  @CredentialsRoute()
+  @ApiOperation({
+    operationId: 'issueToken',
+    summary: 'OAuth 2.0 client credentials token',
+    description:
+      'Client credentials grant (RFC 6749 §4.4): the client id and secret as HTTP Basic or in the form or JSON ' +
+      'body; `scope` narrows the token to some of the client’s scopes (all of them when left out). Errors are ' +
+      'RFC 6749 JSON (`error`, `error_description`), not problems.',
+  })
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: TokenRequestDto })
   @ApiExtraModels(OAuthErrorDto)

@@ -43,7 +43,11 @@ export class HealthController {
 
   @Get('health')
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
-  @ApiOperation({ operationId: 'health', summary: 'Terminus report of every dependency' })
+  @ApiOperation({
+    operationId: 'health',
+    summary: 'Terminus report of every dependency',
+    description: 'The terminus report of every dependency this instance checks.',
+  })
   @ApiOkResponse({
     description: 'the database is up; `degraded` when an optional dependency (Redis, the queue) is failing',
     schema: healthReport(['ok', 'degraded']),
@@ -57,7 +61,11 @@ export class HealthController {
   }
 
   @Get('health/live')
-  @ApiOperation({ operationId: 'liveness', summary: 'The process is alive (never checks dependencies)' })
+  @ApiOperation({
+    operationId: 'liveness',
+    summary: 'The process is alive (never checks dependencies)',
+    description: 'Answers 200 while the process runs; checks no dependency (a liveness probe).',
+  })
   @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
   live() {
     return { status: 'ok' };
@@ -68,6 +76,7 @@ export class HealthController {
   @ApiOperation({
     operationId: 'readiness',
     summary: 'Ready for traffic: the database takes a write within 2 s; 503 while starting or draining',
+    description: 'Answers 200 when the instance takes traffic, 503 while starting or draining (a readiness probe).',
   })
   @ApiOkResponse({ description: 'ready: this instance can store data', schema: healthReport(['ok', 'degraded']) })
   @ApiServiceUnavailableResponse({
@@ -85,7 +94,11 @@ export class HealthController {
   }
 
   @Get('version')
-  @ApiOperation({ operationId: 'version', summary: 'Version, commit, build time and Node.js version' })
+  @ApiOperation({
+    operationId: 'version',
+    summary: 'Version, commit, build time and Node.js version',
+    description: 'The version, commit, build time and Node.js version of this instance.',
+  })
   @ApiOkResponse({
     schema: {
       type: 'object',
@@ -112,7 +125,11 @@ export class HealthController {
   @Auth('ops:read')
   @AllowMetricsToken()
   @Header('cache-control', 'no-store')
-  @ApiOperation({ operationId: 'metrics', summary: 'Prometheus metrics (scope ops:read, or METRICS_TOKEN)' })
+  @ApiOperation({
+    operationId: 'metrics',
+    summary: 'Prometheus metrics (scope ops:read, or METRICS_TOKEN)',
+    description: 'Prometheus metrics in the text exposition format.',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string', maxLength: 10485760 } })
   @ApiProblemResponses(401, 403)
@@ -121,7 +138,11 @@ export class HealthController {
   }
 
   @Get('status')
-  @ApiOperation({ operationId: 'status', summary: 'Live SLA figures against the targets, and each integration' })
+  @ApiOperation({
+    operationId: 'status',
+    summary: 'Live SLA figures against the targets, and each integration',
+    description: 'The live SLA figures against their targets, and the state of each external service.',
+  })
   @ApiOkResponse({ description: 'the SLA figures of the last 5 minutes and each component', schema: STATUS_SCHEMA })
   async status() {
     const sla = this.sla.snapshot();
@@ -146,7 +167,11 @@ export class HealthController {
 
   @Get('debug')
   @Auth('ops:admin')
-  @ApiOperation({ operationId: 'debug', summary: 'Runtime details with secrets masked (scope ops:admin)' })
+  @ApiOperation({
+    operationId: 'debug',
+    summary: 'Runtime details with secrets masked (scope ops:admin)',
+    description: 'Runtime details of this instance, secrets masked.',
+  })
   @ApiExtraModels(IntegrationDto)
   @ApiOkResponse({
     description: 'uptime, memory, event-loop delay, effective configuration (secrets masked) and queue details',

@@ -18,6 +18,7 @@ export class IntegrationsController {
   @ApiOperation({
     operationId: 'listIntegrations',
     summary: 'Each external service: instances and their health, circuit state, token state, latency and errors',
+    description: 'Every external service with its instances, health, circuit and token state, latency and errors.',
   })
   @ApiEnvelope(IntegrationDto, { list: true })
   list(@Query() query: ListIntegrationsQuery): Page<IntegrationDto> {
@@ -40,10 +41,14 @@ export class IntegrationsController {
   @ApiParam({
     name: 'integrationName',
     description: 'payment, email, sms or maps',
-    example: 'payment',
-    schema: { type: 'string', maxLength: 40, pattern: '^[a-z0-9-]+$' },
+    // In the schema: Nest drops a parameter's own example when a schema is given.
+    schema: { type: 'string', maxLength: 40, pattern: '^[a-z0-9-]+$', example: 'payment' },
   })
-  @ApiOperation({ operationId: 'getIntegration', summary: 'One external service' })
+  @ApiOperation({
+    operationId: 'getIntegration',
+    summary: 'One external service',
+    description: 'One external service by name: `payment`, `email`, `sms` or `maps`.',
+  })
   @ApiEnvelope(IntegrationDto)
   @ApiProblemResponses(404)
   get(@Param('integrationName') name: string, @Query() _query: IntegrationFieldsQuery): IntegrationDto {

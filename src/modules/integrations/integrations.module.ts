@@ -28,7 +28,14 @@ export type IntegrationHttp = Record<string, HttpService>;
  * clients by IntegrationsRegistry, and `/api/v1/integrations`.
  */
 @FeatureModule({
-  manifest: { messages: INTEGRATIONS_MESSAGES },
+  manifest: {
+    messages: INTEGRATIONS_MESSAGES,
+    apiTags: {
+      integrations:
+        'The external services behind the gateway (payment, email, SMS, maps): their health, circuit and token state, ' +
+        'and geocoding through the maps service.',
+    },
+  },
   controllers: [IntegrationsController],
   providers: [
     {

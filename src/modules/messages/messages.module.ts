@@ -12,7 +12,12 @@ import { SmsMessagesService } from './sms-messages.service.js';
 @FeatureModule({
   // Its tables came with the payments table in one migration from before the split (migrations/); its scope
   // predates the manifests (auth/scopes.ts).
-  manifest: { entities: [EmailMessage, SmsMessage] },
+  manifest: {
+    entities: [EmailMessage, SmsMessage],
+    apiTags: {
+      messages: 'Email and SMS sent through the external email and SMS services, and the record of what was sent.',
+    },
+  },
   imports: [IntegrationsModule],
   controllers: [EmailMessagesController, SmsMessagesController],
   providers: [EmailClient, SmsClient, EmailMessagesService, SmsMessagesService],

@@ -1,7 +1,8 @@
-import type { DeepPartial, EntityManager, FindOptionsOrder, FindOptionsWhere, Repository } from 'typeorm';
+import type { DeepPartial, EntityManager, FindOptionsWhere, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { ulid } from 'ulid';
-import { Page, parseSort } from '../../common/http/list-query.js';
+import type { Page } from '../../common/http/list-query.js';
+import { findPage } from '../../common/resource/find-page.js';
 import { Problems } from '../../common/http/problem.js';
 import type { ProviderMessage } from './message.clients.js';
 import { isUniqueViolation } from '../../common/resource/unique-violation.js';
@@ -117,15 +118,11 @@ export class RecordedMessages<E extends MessageRow, D> {
     if (query.to !== undefined) where.to = query.to;
     if (query.status !== undefined) where.status = query.status;
     // The sortable keys (createdAt, to, status) are the entity's property names.
-    const order: Record<string, 'ASC' | 'DESC'> = parseSort(query.sort, { createdAt: 'ASC' });
-    order.id ??= 'ASC';
-    const [rows, total] = await this.messages.findAndCount({
+    return findPage(this.messages, query, {
       where: where as FindOptionsWhere<E>,
-      order: order as FindOptionsOrder<E>,
-      skip: query.offset,
-      take: query.limit,
+      defaultSort: { createdAt: 'ASC' },
+      map: this.toDto,
     });
-    return new Page(rows.map(this.toDto), total, query.offset, query.limit);
   }
 
   async get(id: string): Promise<D> {

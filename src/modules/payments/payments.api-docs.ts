@@ -1,10 +1,12 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ApiProblemParams } from '../../common/http/openapi-examples.js';
 import { EnvelopeMetaDto, ProblemDto } from '../../common/http/rest.dto.js';
 
-/** A 422 problem, with what makes the request unprocessable. */
+/** A 422 problem, with what makes the request unprocessable; its example names the user that does not exist. */
 export function ApiUnprocessableProblem(description: string): MethodDecorator {
   return applyDecorators(
+    ApiProblemParams({ 422: { resource: 'user' } }),
     ApiExtraModels(ProblemDto),
     ApiResponse({
       status: 422,

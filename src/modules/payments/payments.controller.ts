@@ -7,16 +7,18 @@ import { ApiEnvelope, ApiProblemResponses } from '../../common/http/rest.decorat
 import { Created } from '../../common/http/rest-response.js';
 import { Auth } from '../auth/index.js';
 import { ApiUpstreamProblems } from '../integrations/index.js';
+import { PAYMENT_INTEGRATION } from './payment.integration.js';
 import { ApiReplayedEnvelope, ApiUnprocessableProblem } from './payments.api-docs.js';
 import { ClientId } from './client-id.decorator.js';
 import { CreatePaymentDto, ListPaymentsQuery, PaymentDto, PaymentFieldsQuery } from './dto/payment.dto.js';
 import { PaymentsService } from './payments.service.js';
+import { PAYMENT_EXAMPLE } from './dto/payment.dto.js';
 
 const PAYMENT_ID = ApiParam({
   name: 'paymentId',
   description: 'our payment id',
-  example: '01JEXAMPLE0000000000000000',
-  schema: { type: 'string', maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' },
+  // In the schema: Nest drops a parameter's own example when a schema is given.
+  schema: { type: 'string', maxLength: 40, pattern: '^[0-9A-Za-z_-]+$', example: PAYMENT_EXAMPLE.paymentId },
 });
 
 @ApiTags('payments')
@@ -26,7 +28,11 @@ export class PaymentsController {
 
   @Get()
   @Auth('payments:read')
-  @ApiOperation({ operationId: 'listPayments', summary: 'List payments (filter by userId and status, sort, page)' })
+  @ApiOperation({
+    operationId: 'listPayments',
+    summary: 'List payments (filter by userId and status, sort, page)',
+    description: 'A page of payments, optionally filtered by `userId` and `status`, sorted and projected.',
+  })
   @ApiEnvelope(PaymentDto, { list: true })
   list(@Query() query: ListPaymentsQuery): Promise<Page<PaymentDto>> {
     return this.payments.list(query);
@@ -55,7 +61,7 @@ export class PaymentsController {
   @ApiReplayedEnvelope(PaymentDto)
   @ApiUnprocessableProblem('the user does not exist, or the Idempotency-Key was used with another body')
   @ApiProblemResponses(413, 415)
-  @ApiUpstreamProblems()
+  @ApiUpstreamProblems(PAYMENT_INTEGRATION.name)
   async create(
     @Body() body: CreatePaymentDto,
     @ClientId() clientId: string,
@@ -74,7 +80,11 @@ export class PaymentsController {
   @Get(':paymentId')
   @Auth('payments:read')
   @PAYMENT_ID
-  @ApiOperation({ operationId: 'getPayment', summary: 'Get one payment' })
+  @ApiOperation({
+    operationId: 'getPayment',
+    summary: 'Get one payment',
+    description: 'One payment by id: `pending` until the payment service’s webhook settles it.',
+  })
   @ApiEnvelope(PaymentDto)
   @ApiProblemResponses(404)
   get(@Param('paymentId') id: string, @Query() _query: PaymentFieldsQuery): Promise<PaymentDto> {

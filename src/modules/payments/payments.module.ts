@@ -22,6 +22,11 @@ import { PaymentsService } from './payments.service.js';
     entities: [Payment],
     migrations: [PaymentReconcile1733300000000],
     messages: PAYMENTS_MESSAGES,
+    apiTags: {
+      payments:
+        'Payments through the external payment service: stored `pending`, settled by its webhook. A payment needs an ' +
+        'existing user (create one under **users** first).',
+    },
   },
   imports: [IntegrationsModule, MessagesModule, UsersModule, WebhooksModule],
   controllers: [PaymentsController],

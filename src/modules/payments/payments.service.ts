@@ -3,7 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Not, Repository, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { ulid } from 'ulid';
-import { Page, parseSort } from '../../common/http/list-query.js';
+import type { Page } from '../../common/http/list-query.js';
+import { findPage } from '../../common/resource/find-page.js';
 import { ProblemException, Problems } from '../../common/http/problem.js';
 import { UsersService } from '../users/index.js';
 import { PaymentClient } from './payment.client.js';
@@ -134,12 +135,12 @@ export class PaymentsService {
     const where: FindOptionsWhere<Payment> = { ...confirmed };
     if (query.userId !== undefined) where.userId = query.userId;
     if (query.status !== undefined) where.status = query.status;
-    const order = Object.fromEntries(
-      Object.entries(parseSort(query.sort, { createdAt: 'ASC' })).map(([k, dir]) => [SORT_COLUMNS[k], dir]),
-    );
-    order.id ??= 'ASC';
-    const [rows, total] = await this.payments.findAndCount({ where, order, skip: query.offset, take: query.limit });
-    return new Page(rows.map(PaymentDto.from), total, query.offset, query.limit);
+    return findPage(this.payments, query, {
+      where,
+      defaultSort: { createdAt: 'ASC' },
+      columns: SORT_COLUMNS,
+      map: PaymentDto.from,
+    });
   }
 
   async get(id: string): Promise<PaymentDto> {

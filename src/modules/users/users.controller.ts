@@ -26,7 +26,11 @@ export class UsersController extends resourceController(usersResource, {
     example: '01JEXAMPLE0000000000000000',
     schema: { type: 'string', maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' },
   })
-  @ApiOperation({ operationId: 'getUserProfile', summary: "A user's profile (served from the cache when warm)" })
+  @ApiOperation({
+    operationId: 'getUserProfile',
+    summary: "A user's profile (served from the cache when warm)",
+    description: 'The user as shown to others; served from the cache when warm.',
+  })
   @ApiEnvelope(UserProfileDto)
   @ApiProblemResponses(404)
   profile(@Param('userId') id: string, @Query() _query: ProfileFieldsQuery): Promise<UserProfileDto> {

@@ -4,14 +4,14 @@ import type { Page } from '../../common/http/list-query.js';
 import { ApiEnvelope, ApiProblemResponses } from '../../common/http/rest.decorators.js';
 import { Auth } from '../auth/index.js';
 import { ListWebhookEventsQuery, WebhookEventFieldsQuery } from './dto/list-webhook-events.query.js';
-import { WebhookEventDetailDto, WebhookEventDto } from './dto/webhook-event.dto.js';
+import { WEBHOOK_EVENT_EXAMPLE, WebhookEventDetailDto, WebhookEventDto } from './dto/webhook-event.dto.js';
 import { WebhookEventsService } from './webhook-events.service.js';
 
 const EVENT_ID = ApiParam({
   name: 'eventId',
   description: 'our id of the event (the `eventId` the receiver answered)',
-  example: '01JEXAMPLE0000000000000000',
-  schema: { type: 'string', maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' },
+  // In the schema: Nest drops a parameter's own example when a schema is given.
+  schema: { type: 'string', maxLength: 40, pattern: '^[0-9A-Za-z_-]+$', example: WEBHOOK_EVENT_EXAMPLE.eventId },
 });
 
 /** The webhook inbox: what was received, its processing state, and replay. */

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, type FindOptionsWhere } from 'typeorm';
-import { Page, parseSort } from '../../common/http/list-query.js';
+import type { Page } from '../../common/http/list-query.js';
+import { findPage } from '../../common/resource/find-page.js';
 import { Problems } from '../../common/http/problem.js';
 import { WebhookEventDetailDto, WebhookEventDto } from './dto/webhook-event.dto.js';
 import type { ListWebhookEventsQuery } from './dto/list-webhook-events.query.js';
@@ -36,13 +37,14 @@ export class WebhookEventsService {
     if (query.type !== undefined) where.type = query.type;
     if (query.status !== undefined) where.status = query.status;
     if (query.externalEventId !== undefined) where.externalEventId = query.externalEventId;
-    const order = Object.fromEntries(
-      Object.entries(parseSort(query.sort, { receivedAt: 'DESC' })).map(([k, dir]) => [SORT_COLUMNS[k], dir]),
-    );
-    // ULIDs grow with time: a unique tie-breaker that keeps offset paging stable.
-    order.id ??= order.receivedAt ?? 'ASC';
-    const [rows, total] = await this.events.findAndCount({ where, order, skip: query.offset, take: query.limit });
-    return new Page(rows.map(WebhookEventDto.from), total, query.offset, query.limit);
+    return findPage(this.events, query, {
+      where,
+      defaultSort: { receivedAt: 'DESC' },
+      columns: SORT_COLUMNS,
+      // ULIDs grow with time: the id follows the received order, so the newest-first default stays newest-first.
+      tieBreaker: (order) => order.receivedAt ?? 'ASC',
+      map: WebhookEventDto.from,
+    });
   }
 
   async get(id: string): Promise<WebhookEventDetailDto> {

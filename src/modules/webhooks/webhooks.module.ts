@@ -25,7 +25,16 @@ import { WebhookWorker } from './dispatch/webhook-worker.service.js';
  */
 @FeatureModule({
   // Its migrations predate the manifests (migrations/index.ts).
-  manifest: { entities: [WebhookEvent] },
+  manifest: {
+    entities: [WebhookEvent],
+    apiTags: {
+      'webhook-events':
+        'The durable inbox of received webhooks: list and inspect them, and replay one. Empty until a source delivers one.',
+      webhooks:
+        'Where external services deliver webhooks, authenticated by their signature (not by a token): called by ' +
+        'those services, not by a client.',
+    },
+  },
   imports: [DiscoveryModule],
   controllers: [WebhookEventsController],
   providers: [

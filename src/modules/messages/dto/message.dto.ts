@@ -3,7 +3,13 @@ import { FieldsParam, PageQueryDto, SortParam } from '../../../common/http/list-
 import { Text, type TextOptions } from '../../../common/http/text-field.js';
 import type { EmailMessage } from '../entities/email-message.entity.js';
 import type { SmsMessage } from '../entities/sms-message.entity.js';
-import { EXAMPLE } from '../../../common/http/openapi-examples.js';
+
+/** Sample ids of a message (ULIDs minted at the document's sample time), ours and the email and SMS services'. */
+export const MESSAGE_EXAMPLE = {
+  messageId: '01JFA2NT0GAHXM7QRRFQSWX6CZ',
+  providerEmailId: 'msg_01JFA2NWY8Q73ZB8HVK5VCSH3E',
+  providerSmsId: 'sms_01JFA2NXXGRK6B9VQ158DE481V',
+};
 
 /** E.164: `+`, country code, subscriber number; at most 15 digits (what the SMS service requires). */
 export const E164 = /^\+[1-9][0-9]{6,14}$/;
@@ -45,10 +51,10 @@ export const SMS_FIELDS = ['messageId', 'providerMessageId', 'status', 'to', 'bo
 export const MESSAGE_SORTABLE = ['createdAt', 'to', 'status'] as const;
 
 export class EmailMessageDto {
-  @ApiProperty({ example: EXAMPLE.messageId, description: 'our id (ULID)', ...ID })
+  @ApiProperty({ example: MESSAGE_EXAMPLE.messageId, description: 'our id (ULID)', ...ID })
   messageId!: string;
 
-  @ApiProperty({ example: EXAMPLE.providerEmailId, description: "the email service's id", ...PROVIDER_ID })
+  @ApiProperty({ example: MESSAGE_EXAMPLE.providerEmailId, description: "the email service's id", ...PROVIDER_ID })
   providerMessageId!: string;
 
   @ApiProperty({ description: "the email service's status when it accepted the message", ...PROVIDER_STATUS })
@@ -95,10 +101,10 @@ export class CreateEmailMessageDto {
 }
 
 export class SmsMessageDto {
-  @ApiProperty({ example: EXAMPLE.messageId, description: 'our id (ULID)', ...ID })
+  @ApiProperty({ example: MESSAGE_EXAMPLE.messageId, description: 'our id (ULID)', ...ID })
   messageId!: string;
 
-  @ApiProperty({ example: EXAMPLE.providerSmsId, description: "the SMS service's id", ...PROVIDER_ID })
+  @ApiProperty({ example: MESSAGE_EXAMPLE.providerSmsId, description: "the SMS service's id", ...PROVIDER_ID })
   providerMessageId!: string;
 
   @ApiProperty({ description: "the SMS service's status when it accepted the message", ...PROVIDER_STATUS })

@@ -5,6 +5,12 @@ import { Text, type TextOptions } from '../../../common/http/text-field.js';
 import { PAYMENT_STATUSES, type Payment, type PaymentStatus } from '../entities/payment.entity.js';
 import { EXAMPLE } from '../../../common/http/openapi-examples.js';
 
+/** Sample ids of a payment (ULIDs minted at the document's sample time), ours and the payment service's. */
+export const PAYMENT_EXAMPLE = {
+  paymentId: '01JFA2NS18GQ90KJKHPTY7YM4Q',
+  providerPaymentId: 'pay_01JFA2NVZ0GASR340FVCDDCBAE',
+};
+
 /** The payment service's own limit (minor units). */
 export const MAX_AMOUNT = 99_999_999_999;
 export const PAYMENT_FIELDS = [
@@ -28,14 +34,14 @@ const USER_ID: TextOptions = {
   maxLength: 40,
   pattern: /^[0-9A-Za-z_-]+$/,
   patternMessage: 'userId must be a user id (letters, digits, _ and -)',
-  example: EXAMPLE.userId,
+  example: EXAMPLE.id,
 };
 
 export class PaymentDto {
-  @ApiProperty({ example: EXAMPLE.paymentId, description: 'our id (ULID)', ...ID })
+  @ApiProperty({ example: PAYMENT_EXAMPLE.paymentId, description: 'our id (ULID)', ...ID })
   paymentId!: string;
 
-  @ApiProperty({ example: EXAMPLE.userId, ...ID })
+  @ApiProperty({ example: EXAMPLE.id, ...ID })
   userId!: string;
 
   @ApiProperty({
@@ -55,7 +61,7 @@ export class PaymentDto {
   status!: PaymentStatus;
 
   @ApiProperty({
-    example: EXAMPLE.providerPaymentId,
+    example: PAYMENT_EXAMPLE.providerPaymentId,
     description: "the payment service's id",
     maxLength: 64,
     pattern: '^pay_[A-Za-z0-9_-]+$',

@@ -12,7 +12,7 @@ export const USER_SORTABLE = usersResource.sortable;
 
 /** The seed's profile example: the user as shown to others, served from the cache. */
 export class UserProfileDto {
-  @ApiProperty({ example: EXAMPLE.userId, maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' })
+  @ApiProperty({ example: EXAMPLE.id, maxLength: 40, pattern: '^[0-9A-Za-z_-]+$' })
   userId!: string;
 
   @ApiProperty({ example: '山田太郎', maxLength: 100, pattern: '^.+$' })

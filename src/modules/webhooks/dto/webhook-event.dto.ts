@@ -5,7 +5,9 @@ import {
   type WebhookEvent,
   type WebhookEventStatus,
 } from '../entities/webhook-event.entity.js';
-import { EXAMPLE } from '../../../common/http/openapi-examples.js';
+
+/** A sample event id (a ULID minted at the document's sample time). */
+export const WEBHOOK_EVENT_EXAMPLE = { eventId: '01JFA2NTZRSZPYXCYYKVWTNT5N' };
 
 export const WEBHOOK_EVENT_FIELDS = [
   'eventId',
@@ -39,7 +41,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** One inbox event as listed (no body). */
 export class WebhookEventDto {
-  @ApiProperty({ example: EXAMPLE.eventId, description: 'our id (ULID)', ...ID })
+  @ApiProperty({ example: WEBHOOK_EVENT_EXAMPLE.eventId, description: 'our id (ULID)', ...ID })
   eventId!: string;
 
   @ApiProperty({ example: 'payment-service', maxLength: 100, pattern: '^[a-z0-9-]+$' })

@@ -10,6 +10,7 @@ import { createVerifier, type VerifyFailureReason, type WebhookVerifier } from '
 import { WebhookHandlerRegistry } from '../handlers/webhook-handler.registry.js';
 import { WebhookInbox } from '../inbox/webhook-inbox.service.js';
 import { UNKNOWN_SOURCE_LABEL, WebhookMetrics } from '../webhook-metrics.js';
+import { envelopeJson, responseMetadata } from '../../../common/http/rest-response.js';
 
 /**
  * Delivery headers stored with the event: the ids, timestamps and event names the schemes define, and
@@ -111,12 +112,11 @@ export class WebhookReceiverService {
     this.metrics.received.inc({ source: source.name });
     if (stored.duplicate) this.metrics.duplicates.inc({ source: source.name });
     else if (!handled) this.metrics.processed.inc({ source: source.name, type: result.type, outcome: 'ignored' });
-    const metadata = { requestId: request.id, timestamp: new Date().toISOString() };
     reply
       .code(200)
       .header('cache-control', 'no-store')
       .type('application/json; charset=utf-8')
-      .send(JSON.stringify({ status: 'success', data: stored, metadata }));
+      .send(envelopeJson(JSON.stringify(stored), responseMetadata(request.id)));
     if (handled && !stored.duplicate) {
       // After the commit and the answer; a lost dispatch is found again by the sweeper.
       void dispatchOrLeaveToSweeper(this.queue, this.logger, `webhook event ${stored.eventId}`, stored.eventId);
