@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 
 /**
  * Response headers browser code may read under CORS (beyond the safelisted ones): every header the
- * OpenAPI document promises a client (rest-conventions.e2e-spec.ts checks the two agree).
+ * OpenAPI document promises a client (rest-conventions-cors.e2e-spec.ts checks the two agree).
  */
 export const CLIENT_READABLE_HEADERS = [
   'ETag',
