@@ -21,6 +21,22 @@ export interface FindPageOptions<E extends ObjectLiteral, D> {
 }
 
 /**
+ * The order of a page: the asked sort (or the default) mapped to columns, then a unique `id` tie-breaker
+ * that keeps offset paging stable when sort keys repeat. Shared by findPage and the kit's ResourceService.
+ */
+export function pageOrder(
+  sort: string | undefined,
+  defaultSort: Record<string, Direction>,
+  columns?: Record<string, string>,
+  tieBreaker?: (order: Record<string, Direction>) => Direction,
+): Record<string, Direction> {
+  const order: Record<string, Direction> = {};
+  for (const [key, direction] of Object.entries(parseSort(sort, defaultSort))) order[columns?.[key] ?? key] = direction;
+  order.id ??= tieBreaker?.(order) ?? 'ASC';
+  return order;
+}
+
+/**
  * One page of a collection the contract's way: the filters, the sort mapped to columns with a unique `id`
  * tie-breaker (so offset paging is stable), and the true total. The one home of this logic for collections
  * that are not resource-kit resources (payments, messages, webhook events); the kit's ResourceService does
@@ -31,10 +47,7 @@ export async function findPage<E extends ObjectLiteral, D>(
   query: PageQuery,
   options: FindPageOptions<E, D>,
 ): Promise<Page<D>> {
-  const asked = parseSort(query.sort, options.defaultSort);
-  const order: Record<string, Direction> = {};
-  for (const [key, direction] of Object.entries(asked)) order[options.columns?.[key] ?? key] = direction;
-  order.id ??= options.tieBreaker?.(order) ?? 'ASC';
+  const order = pageOrder(query.sort, options.defaultSort, options.columns, options.tieBreaker);
   const [rows, total] = await repository.findAndCount({
     where: options.where,
     order: order as FindOptionsOrder<E>,

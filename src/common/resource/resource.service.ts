@@ -3,7 +3,8 @@ import { ulid } from 'ulid';
 import { PrimaryKeyReader } from '../../database/primary-key-reader.js';
 import { CollectionExport } from '../http/csv.js';
 import { assertIfMatch } from '../http/etag.js';
-import { Page, parseSort } from '../http/list-query.js';
+import { Page } from '../http/list-query.js';
+import { pageOrder } from './find-page.js';
 import { ProblemException, Problems } from '../http/problem.js';
 import type { ResourceDefinition, Representation, Row } from './define-resource.js';
 import type { Fields, Values } from './fields.js';
@@ -70,9 +71,7 @@ export class ResourceService<F extends Fields> {
       if (query[key] !== undefined) where[key] = this.normalize(key, query[key]);
     }
     const sort = typeof query.sort === 'string' ? query.sort : undefined;
-    const order: Record<string, 'ASC' | 'DESC'> = parseSort(sort, { createdAt: 'ASC' });
-    // A unique tie-breaker keeps offset paging stable when sort keys repeat.
-    order.id ??= 'ASC';
+    const order = pageOrder(sort, { createdAt: 'ASC' });
     return { where: where as FindOptionsWhere<Row<F>>, order: order as never, skip, take };
   }
 
