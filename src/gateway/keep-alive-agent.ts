@@ -44,35 +44,31 @@ const agentOptions = (o: KeepAliveAgentOptions): http.AgentOptions => ({
   scheduling: 'lifo',
 });
 
-export class ConnectTimeoutHttpAgent extends http.Agent {
-  constructor(private readonly connectOptions: KeepAliveAgentOptions) {
-    super(agentOptions(connectOptions));
-  }
+type AgentClass<A extends http.Agent> = new (options: http.AgentOptions) => A;
 
-  override createConnection(
-    options: http.ClientRequestArgs,
-    callback?: (err: Error | null, stream: Duplex) => void,
-  ): Duplex | null | undefined {
-    const socket = super.createConnection(options, callback);
-    armConnectTimer(socket, this.connectOptions.connectTimeoutMs);
-    return socket;
+/** `Base` (http.Agent or https.Agent) with our pool settings and the connect timer on every new socket. */
+function connectTimeoutAgent<A extends http.Agent>(Base: AgentClass<A>): new (options: KeepAliveAgentOptions) => A {
+  class ConnectTimeoutAgent extends (Base as AgentClass<http.Agent>) {
+    constructor(private readonly connectOptions: KeepAliveAgentOptions) {
+      super(agentOptions(connectOptions));
+    }
+
+    override createConnection(
+      options: http.ClientRequestArgs,
+      callback?: (err: Error | null, stream: Duplex) => void,
+    ): Duplex | null | undefined {
+      const socket = super.createConnection(options, callback);
+      armConnectTimer(socket, this.connectOptions.connectTimeoutMs);
+      return socket;
+    }
   }
+  // It extends `Base`, so its instances are `A`s (TypeScript cannot follow a class extending a type parameter).
+  return ConnectTimeoutAgent as unknown as new (options: KeepAliveAgentOptions) => A;
 }
 
-export class ConnectTimeoutHttpsAgent extends https.Agent {
-  constructor(private readonly connectOptions: KeepAliveAgentOptions) {
-    super(agentOptions(connectOptions));
-  }
-
-  override createConnection(
-    options: http.ClientRequestArgs,
-    callback?: (err: Error | null, stream: Duplex) => void,
-  ): Duplex | null | undefined {
-    const socket = super.createConnection(options, callback);
-    armConnectTimer(socket, this.connectOptions.connectTimeoutMs);
-    return socket;
-  }
-}
+export const ConnectTimeoutHttpAgent = connectTimeoutAgent(http.Agent);
+export type ConnectTimeoutHttpAgent = http.Agent;
+const ConnectTimeoutHttpsAgent = connectTimeoutAgent(https.Agent);
 
 export interface KeepAliveAgents {
   httpAgent: http.Agent;
