@@ -1,7 +1,8 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import {
   fail,
   header,
+  hmacKeys,
   hmacSha256,
   isHeaderId,
   parseJson,
@@ -23,8 +24,7 @@ export class GithubWebhookVerifier implements WebhookVerifier {
   private readonly keys: KeyObject[];
 
   constructor(secrets: readonly string[]) {
-    if (secrets.length === 0) throw new Error('github webhook verifier needs at least one secret');
-    this.keys = secrets.map((secret) => createSecretKey(Buffer.from(secret, 'utf8')));
+    this.keys = hmacKeys('github', secrets);
   }
 
   verify(headers: WebhookHeaders, body: Buffer): VerifyResult {

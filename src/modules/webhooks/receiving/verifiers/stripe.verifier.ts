@@ -1,19 +1,5 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
-import {
-  fail,
-  header,
-  hmacSha256,
-  MAX_EVENT_ID_LENGTH,
-  parseJson,
-  parseUnixSeconds,
-  sameBytes,
-  stringProperty,
-  withinTolerance,
-  type VerifierOptions,
-  type VerifyResult,
-  type WebhookHeaders,
-  type WebhookVerifier,
-} from './verifier.js';
+import { TimestampedHmacVerifier, type SignedHeaders } from './timestamped.verifier.js';
+import { header, hmacKeys, type VerifierOptions, type WebhookHeaders } from './verifier.js';
 
 const V1_SIGNATURE = /^[0-9a-f]{64}$/i;
 
@@ -38,39 +24,19 @@ function parseStripeSignature(value: string): { t: string; v1: Buffer[] } | unde
 
 /**
  * Stripe: `Stripe-Signature` carries the timestamp and hex HMAC-SHA256 signatures of `${t}.` followed by
- * the raw body. The `whsec_...` secret is the key exactly as written (it is not base64-decoded).
+ * the raw body. The `whsec_...` secret is the key exactly as written (it is not base64-decoded). The
+ * event id is the payload's `id`.
  */
-export class StripeWebhookVerifier implements WebhookVerifier {
+export class StripeWebhookVerifier extends TimestampedHmacVerifier {
   readonly scheme = 'stripe' as const;
-  private readonly keys: KeyObject[];
 
-  constructor(
-    secrets: readonly string[],
-    private readonly options: VerifierOptions,
-  ) {
-    if (secrets.length === 0) throw new Error('stripe webhook verifier needs at least one secret');
-    this.keys = secrets.map((secret) => createSecretKey(Buffer.from(secret, 'utf8')));
+  constructor(secrets: readonly string[], options: VerifierOptions) {
+    super(hmacKeys('stripe', secrets), options);
   }
 
-  verify(headers: WebhookHeaders, body: Buffer): VerifyResult {
+  protected signedHeaders(headers: WebhookHeaders): SignedHeaders | undefined {
     const signatureHeader = header(headers, 'stripe-signature');
-    const parsedHeader = signatureHeader === undefined ? undefined : parseStripeSignature(signatureHeader);
-    if (!parsedHeader) return fail('missing-headers');
-
-    const prefix = `${parsedHeader.t}.`;
-    const authentic = this.keys.some((key) => {
-      const expected = hmacSha256(key, prefix, body);
-      return parsedHeader.v1.some((sig) => sameBytes(expected, sig));
-    });
-    if (!authentic) return fail('signature');
-
-    const timestamp = parseUnixSeconds(parsedHeader.t);
-    if (timestamp === undefined || !withinTolerance(timestamp, this.options)) return fail('timestamp');
-
-    const parsed = parseJson(body);
-    const eventId = stringProperty(parsed?.value, 'id', MAX_EVENT_ID_LENGTH);
-    const type = stringProperty(parsed?.value, 'type');
-    if (!parsed || !eventId || !type) return fail('payload');
-    return { ok: true, eventId, type, payload: parsed.value, timestamp };
+    const parsed = signatureHeader === undefined ? undefined : parseStripeSignature(signatureHeader);
+    return parsed && { timestamp: parsed.t, prefix: `${parsed.t}.`, signatures: parsed.v1 };
   }
 }

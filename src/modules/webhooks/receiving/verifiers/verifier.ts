@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { WebhookScheme } from '../../../../config/app.config.js';
 
 /** Why a delivery was refused; for logs and metrics only (the receiver answers a uniform 401 / 400). */
@@ -55,6 +55,16 @@ export function header(headers: WebhookHeaders, name: string): string | undefine
 
 export function isHeaderId(value: string): boolean {
   return HEADER_ID.test(value);
+}
+
+/** The HMAC keys of a source's secrets (the secret's UTF-8 bytes unless the scheme encodes them). */
+export function hmacKeys(
+  scheme: WebhookScheme,
+  secrets: readonly string[],
+  toKey: (secret: string, index: number) => KeyObject = (secret) => createSecretKey(Buffer.from(secret, 'utf8')),
+): KeyObject[] {
+  if (secrets.length === 0) throw new Error(`${scheme} webhook verifier needs at least one secret`);
+  return secrets.map(toKey);
 }
 
 /** HMAC-SHA256 over the given parts, fed as bytes: strings as UTF-8, Buffers untouched. */
