@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import { IntegrationsRegistry } from '../integrations/index.js';
-import { EMAIL_INTEGRATION, SMS_INTEGRATION } from './message.integrations.js';
 
 /** The email and SMS services' answer to a message: 202 `{id, status}` (contract §5). */
 export class ProviderMessage {
@@ -16,39 +15,19 @@ export class ProviderMessage {
   status!: string;
 }
 
-/** The email service (API key) through its gateway. */
+/** The email and SMS services through their gateways: both take a message at `POST /v1/messages`. */
 @Injectable()
-export class EmailClient {
+export class MessageClient {
   constructor(private readonly integrations: IntegrationsRegistry) {}
 
+  /** `integration` names the service (message.integrations.ts); `message` is the kind's content. */
   async send(
-    message: { to: string; subject: string; text: string },
+    integration: string,
+    message: object,
     idempotencyKey: string,
     requestId?: string,
   ): Promise<ProviderMessage> {
-    const res = await this.integrations.gateway(EMAIL_INTEGRATION.name).request({
-      method: 'POST',
-      path: '/v1/messages',
-      body: message,
-      idempotencyKey,
-      requestId,
-      responseType: ProviderMessage,
-    });
-    return res.data;
-  }
-}
-
-/** The SMS service (HTTP Basic) through its gateway. */
-@Injectable()
-export class SmsClient {
-  constructor(private readonly integrations: IntegrationsRegistry) {}
-
-  async send(
-    message: { to: string; body: string },
-    idempotencyKey: string,
-    requestId?: string,
-  ): Promise<ProviderMessage> {
-    const res = await this.integrations.gateway(SMS_INTEGRATION.name).request({
+    const res = await this.integrations.gateway(integration).request({
       method: 'POST',
       path: '/v1/messages',
       body: message,

@@ -1,12 +1,10 @@
 import { FeatureModule } from '../../common/resource/module-manifest.js';
 import { IntegrationsModule } from '../integrations/index.js';
-import { EmailMessagesController } from './email-messages.controller.js';
-import { EmailMessagesService } from './email-messages.service.js';
+import { EmailMessagesController, EmailMessagesService } from './email-messages.js';
 import { EmailMessage } from './entities/email-message.entity.js';
 import { SmsMessage } from './entities/sms-message.entity.js';
-import { EmailClient, SmsClient } from './message.clients.js';
-import { SmsMessagesController } from './sms-messages.controller.js';
-import { SmsMessagesService } from './sms-messages.service.js';
+import { MessageClient } from './message.clients.js';
+import { SmsMessagesController, SmsMessagesService } from './sms-messages.js';
 
 /** `/api/v1/email-messages` and `/api/v1/sms-messages` through the email and SMS services (message.integrations.ts). */
 @FeatureModule({
@@ -20,7 +18,7 @@ import { SmsMessagesService } from './sms-messages.service.js';
   },
   imports: [IntegrationsModule],
   controllers: [EmailMessagesController, SmsMessagesController],
-  providers: [EmailClient, SmsClient, EmailMessagesService, SmsMessagesService],
+  providers: [MessageClient, EmailMessagesService, SmsMessagesService],
   exports: [EmailMessagesService, SmsMessagesService],
 })
 export class MessagesModule {}

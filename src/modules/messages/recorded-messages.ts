@@ -4,6 +4,7 @@ import { ulid } from 'ulid';
 import type { Page } from '../../common/http/list-query.js';
 import { findPage } from '../../common/resource/find-page.js';
 import { Problems } from '../../common/http/problem.js';
+import type { MessageRecord } from './entities/message-table.js';
 import type { ProviderMessage } from './message.clients.js';
 import { isUniqueViolation } from '../../common/resource/unique-violation.js';
 
@@ -15,17 +16,6 @@ export interface SendOptions {
   idempotencyKey?: string;
   /** The id of the request or event this message serves, passed on to the provider. */
   requestId?: string;
-}
-
-/** The columns every recorded message (email, SMS) has besides its content. */
-export interface MessageRow {
-  id: string;
-  providerMessageId: string;
-  status: string;
-  to: string;
-  idempotencyKey: string | null;
-  createdAt: Date;
-  updatedAt: Date;
 }
 
 export interface MessageQuery {
@@ -44,7 +34,7 @@ export interface MessageQuery {
  * The provider call never runs inside a transaction: a webhook handler finds the key in its
  * transaction, delivers after the commit and records in a second, short one.
  */
-export class RecordedMessages<E extends MessageRow, D> {
+export class RecordedMessages<E extends MessageRecord, D> {
   constructor(
     private readonly messages: Repository<E>,
     private readonly toDto: (row: E) => D,
@@ -114,7 +104,7 @@ export class RecordedMessages<E extends MessageRow, D> {
   }
 
   async list(query: MessageQuery): Promise<Page<D>> {
-    const where: Partial<MessageRow> = {};
+    const where: Partial<MessageRecord> = {};
     if (query.to !== undefined) where.to = query.to;
     if (query.status !== undefined) where.status = query.status;
     // The sortable keys (createdAt, to, status) are the entity's property names.

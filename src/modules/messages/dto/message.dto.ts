@@ -1,8 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { FieldsParam, PageQueryDto, SortParam } from '../../../common/http/list-query.js';
 import { Text, type TextOptions } from '../../../common/http/text-field.js';
-import type { EmailMessage } from '../entities/email-message.entity.js';
-import type { SmsMessage } from '../entities/sms-message.entity.js';
 
 /** Sample ids of a message (ULIDs minted at the document's sample time), ours and the email and SMS services'. */
 export const MESSAGE_EXAMPLE = {
@@ -74,19 +72,6 @@ export class EmailMessageDto {
 
   @ApiProperty({ format: 'date-time' })
   updatedAt!: string;
-
-  static from(m: EmailMessage): EmailMessageDto {
-    return {
-      messageId: m.id,
-      providerMessageId: m.providerMessageId,
-      status: m.status,
-      to: m.to,
-      subject: m.subject,
-      text: m.text,
-      createdAt: m.createdAt.toISOString(),
-      updatedAt: m.updatedAt.toISOString(),
-    };
-  }
 }
 
 export class CreateEmailMessageDto {
@@ -121,18 +106,6 @@ export class SmsMessageDto {
 
   @ApiProperty({ format: 'date-time' })
   updatedAt!: string;
-
-  static from(m: SmsMessage): SmsMessageDto {
-    return {
-      messageId: m.id,
-      providerMessageId: m.providerMessageId,
-      status: m.status,
-      to: m.to,
-      body: m.body,
-      createdAt: m.createdAt.toISOString(),
-      updatedAt: m.updatedAt.toISOString(),
-    };
-  }
 }
 
 export class CreateSmsMessageDto {
