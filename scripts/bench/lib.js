@@ -116,16 +116,17 @@ export function cpuRatio(row, baseline) {
   return baseline.cpuPerRequest / row.cpuPerRequest;
 }
 
-export function table(rows, baseline) {
+/** Rows with CPU ratios to `baseline`, and to `second` in an extra column when given. */
+export function table(rows, baseline, second) {
   const fmt = (n, d = 0) => (typeof n === 'number' && Number.isFinite(n) ? n.toFixed(d) : '–');
   const pct = (n) => (typeof n === 'number' ? `${(n * 100).toFixed(0)} %` : '–');
   const lines = [
-    '| case | req/s | server CPU µs/req | CPU ratio (baseline ÷ case) | p50 ms | p97.5 ms | p99 ms | errors/non-2xx | req/s ratio | server core / generator core busy | limit |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    `| case | req/s | server CPU µs/req | CPU ratio (baseline ÷ case) |${second ? ` CPU ratio to ${second.name} |` : ''} p50 ms | p97.5 ms | p99 ms | errors/non-2xx | req/s ratio | server core / generator core busy | limit |`,
+    `|---|---:|---:|---:|${second ? '---:|' : ''}---:|---:|---:|---:|---:|---:|---|`,
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.cpuPerRequest)} | ${fmt(cpuRatio(r, baseline), 2)} | ${fmt(r.p50, 1)} | ${fmt(r.p97_5, 1)} | ${fmt(r.p99, 1)} | ${r.non2xx} | ${baseline ? `${((r.rps / baseline.rps) * 100).toFixed(1)} %` : ''} | ${pct(r.serverShare)} / ${pct(r.generatorShare)} | ${r.limit ?? '–'} |`,
+      `| ${r.name} | ${fmt(r.rps)} | ${fmt(r.cpuPerRequest)} | ${fmt(cpuRatio(r, baseline), 2)} |${second ? ` ${fmt(cpuRatio(r, second), 2)} |` : ''} ${fmt(r.p50, 1)} | ${fmt(r.p97_5, 1)} | ${fmt(r.p99, 1)} | ${r.non2xx} | ${baseline ? `${((r.rps / baseline.rps) * 100).toFixed(1)} %` : ''} | ${pct(r.serverShare)} / ${pct(r.generatorShare)} | ${r.limit ?? '–'} |`,
     );
   }
   return lines.join('\n');

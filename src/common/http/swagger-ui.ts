@@ -3,6 +3,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
+type OnSendDone = (error: Error | null, payload?: unknown) => void;
+
 /** Where Swagger UI is served; its document at `${DOCS_PATH}/openapi.json` and `.yaml`. */
 export const DOCS_PATH = 'docs';
 
@@ -53,11 +55,13 @@ function downloadUrl(system: unknown): unknown {
  * siblings (swagger-ui-bundle.js, ...) are static files @fastify/static already serves that way.
  */
 function cacheInitScript(fastify: FastifyInstance): void {
-  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done) => {
-    if (request.routeOptions.url !== INIT_SCRIPT || reply.statusCode !== 200 || typeof payload !== 'string') {
-      return done(null, payload);
+  let tagged: { script: string; etag: string } | undefined;
+  const revalidate = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: OnSendDone) => {
+    if (reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload);
+    if (tagged?.script !== payload) {
+      tagged = { script: payload, etag: `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"` };
     }
-    const etag = `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
+    const { etag } = tagged;
     reply.header('etag', etag).header('cache-control', 'no-cache');
     const match = request.headers['if-none-match'];
     if (match !== undefined && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
@@ -65,6 +69,12 @@ function cacheInitScript(fastify: FastifyInstance): void {
       return done(null, '');
     }
     done(null, payload);
+  };
+  // On that route only (set as @nestjs/swagger registers it), not as a hook every answer passes.
+  fastify.addHook('onRoute', (route) => {
+    if (route.url !== INIT_SCRIPT) return;
+    const own = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend];
+    route.onSend = [...own, revalidate];
   });
 }
 

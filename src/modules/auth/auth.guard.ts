@@ -57,30 +57,36 @@ export class AuthGuard implements CanActivate {
     return info;
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous when the token was verified before (nearly every request): no promise for NestJS to await. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const route = this.route(context);
     // Default deny by the matched route, never the request line (which may be absolute-form).
     if (route.scopes === undefined && !isApiRoute(request)) return true;
-    const scopes = route.scopes ?? [];
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i.exec(header) : null;
     if (!match) throw Problems.unauthorized({ 'www-authenticate': 'Bearer realm="api"' });
     if (route.metricsToken && this.metricsToken && sameSecret(match[1], this.metricsToken)) return true;
-    const principal = await this.tokens.verify(match[1]);
-    if (!principal) {
-      throw Problems.unauthorized({
-        'www-authenticate':
-          'Bearer realm="api", error="invalid_token", error_description="the token is invalid or expired"',
-      });
-    }
-    request.principal = principal;
-    const missing = scopes.find((s) => !principal.scopes.has(s));
-    if (missing) {
-      throw Problems.forbidden(missing, {
-        'www-authenticate': `Bearer realm="api", error="insufficient_scope", scope="${scopes.join(' ')}"`,
-      });
-    }
-    return true;
+    const known = this.tokens.verifiedBefore(match[1]);
+    if (known) return admit(request, known, route.scopes ?? []);
+    return this.tokens.verify(match[1]).then((principal) => admit(request, principal, route.scopes ?? []));
   }
+}
+
+/** The principal on the request when the token is valid and carries every scope the route needs. */
+function admit(request: FastifyRequest, principal: Principal | undefined, scopes: string[]): true {
+  if (!principal) {
+    throw Problems.unauthorized({
+      'www-authenticate':
+        'Bearer realm="api", error="invalid_token", error_description="the token is invalid or expired"',
+    });
+  }
+  request.principal = principal;
+  const missing = scopes.find((s) => !principal.scopes.has(s));
+  if (missing) {
+    throw Problems.forbidden(missing, {
+      'www-authenticate': `Bearer realm="api", error="insufficient_scope", scope="${scopes.join(' ')}"`,
+    });
+  }
+  return true;
 }

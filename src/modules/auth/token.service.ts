@@ -38,13 +38,22 @@ export class TokenService {
       .sign(this.key);
   }
 
+  /**
+   * The principal of a token verified before and not yet expired, without a promise: the auth guard
+   * answers synchronously on this path, the one nearly every request takes.
+   */
+  verifiedBefore(token: string): Principal | undefined {
+    const hit = this.verified.get(token);
+    if (!hit) return undefined;
+    if (hit.expiresAtMs > Date.now()) return hit.principal;
+    this.verified.delete(token);
+    return undefined;
+  }
+
   /** Resolves the principal, or undefined for any invalid, expired or foreign token. */
   async verify(token: string): Promise<Principal | undefined> {
-    const hit = this.verified.get(token);
-    if (hit) {
-      if (hit.expiresAtMs > Date.now()) return hit.principal;
-      this.verified.delete(token);
-    }
+    const hit = this.verifiedBefore(token);
+    if (hit) return hit;
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: ISSUER,
