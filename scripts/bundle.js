@@ -6,7 +6,9 @@ import { parse } from 'acorn';
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 
-const OUT_DIR = 'dist/bundle';
+// The tsc output directory (`dist`; test/bundle.e2e-spec.ts builds its own); the bundle goes to <dist>/bundle.
+const DIST = process.argv[2] ?? 'dist';
+const OUT_DIR = `${DIST}/bundle`;
 
 // Left to Node at run time, from node_modules:
 const EXTERNAL = [
@@ -135,7 +137,7 @@ const serverBeside = {
 };
 
 await build({
-  entryPoints: { main: 'dist/src/main.js', server: 'dist/src/server.js' },
+  entryPoints: { main: `${DIST}/src/main.js`, server: `${DIST}/src/server.js` },
   outdir: OUT_DIR,
   bundle: true,
   platform: 'node',
