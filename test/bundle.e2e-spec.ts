@@ -1,8 +1,8 @@
 // The server as the image runs it: `npm run build` bundles dist/src into dist/bundle (scripts/bundle.js,
 // esbuild), and `node dist/bundle/main.js` is what starts. The other e2e tests run the sources, so this
 // one builds its own bundle from the current sources (in dist/, beside nothing it could overwrite) and
-// starts it as a child process: ready, a token, validation, a user created and patched, and the same
-// OpenAPI document the sources serve.
+// starts it as a child process: ready, a token, validation, a user created and patched, the same
+// OpenAPI document the sources serve, and no second copy of a bundled package loaded from node_modules.
 import { execFile, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
@@ -29,7 +29,28 @@ const ENV = {
   PORT: '0',
   AUTH_BOOTSTRAP_CLIENT_ID: BOOTSTRAP.id,
   AUTH_BOOTSTRAP_CLIENT_SECRET: BOOTSTRAP.secret,
+  SHUTDOWN_DRAIN_MS: '0',
 };
+
+// Prints, as the process exits, every CommonJS file it loaded (Module._cache, which the bundle's own
+// `require` for what it leaves to Node fills too).
+const REPORT_LOADED = `import Module from 'node:module';
+process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify(Object.keys(Module._cache)) + '\\n'));`;
+// Packages the bundle contains: loaded again from node_modules (a `createRequire` esbuild cannot see),
+// they would be a second TypeORM, an empty class-transformer metadata storage, hundreds of files more.
+const BUNDLED = [
+  'typeorm',
+  'class-validator',
+  'class-transformer',
+  'validator',
+  'libphonenumber-js',
+  'reflect-metadata',
+  'rxjs',
+  'fastify',
+  '@nestjs/common',
+  '@nestjs/core',
+  '@nestjs/swagger',
+];
 
 describe('the bundled server (dist/bundle/main.js)', () => {
   let server: Child | undefined;
@@ -40,7 +61,8 @@ describe('the bundled server (dist/bundle/main.js)', () => {
     await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json', '--outDir', OUT]);
     await run(process.execPath, ['scripts/bundle.js', OUT]);
     // Its own process group (detached), so kill() reaps it whatever happens.
-    const child = spawn(process.execPath, [`${OUT}/bundle/main.js`], {
+    const preload = `data:text/javascript,${encodeURIComponent(REPORT_LOADED)}`;
+    const child = spawn(process.execPath, ['--import', preload, `${OUT}/bundle/main.js`], {
       env: { PATH: process.env.PATH ?? '', ...ENV },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -104,6 +126,23 @@ describe('the bundled server (dist/bundle/main.js)', () => {
     const res = await fetch(`${server!.base}/docs/openapi.json`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(await defaultDocument());
-    expect((await fetch(`${server!.base}/docs/swagger-ui.css`)).status).toBe(200);
+    // Read to the end: a response left unread holds its connection open, and the server's close waits for it.
+    const css = await fetch(`${server!.base}/docs/swagger-ui.css`);
+    expect(css.status).toBe(200);
+    expect((await css.text()).length).toBeGreaterThan(0);
+  });
+
+  // Last: it stops the server.
+  it('loads from node_modules only what it leaves to Node, no second copy of a bundled package', async () => {
+    await kill(server, 'SIGTERM');
+    // The child's exit can come before the last of its stderr.
+    const loaded = await waitFor(() => /^LOADED (.*)$/m.exec(server!.stderr())?.[1], {
+      what: 'the list of files the bundle loaded',
+    });
+    const packages = (JSON.parse(loaded) as string[]).map(
+      (file) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1],
+    );
+    expect(packages).toContain('better-sqlite3');
+    expect([...new Set(packages.filter((name) => name !== undefined && BUNDLED.includes(name)))]).toEqual([]);
   });
 });
