@@ -10,7 +10,8 @@ import { readFile } from 'node:fs/promises';
 const DIST = process.argv[2] ?? 'dist';
 const OUT_DIR = `${DIST}/bundle`;
 
-// Left to Node at run time, from node_modules:
+// Left to Node at run time, from node_modules. (Bundled code that finds files through `__dirname` fails:
+// pino's transports do, and the server uses none; a transport would need pino here.)
 const EXTERNAL = [
   // native addons, and pg's optional native binding
   'better-sqlite3',
