@@ -30,4 +30,7 @@ EXPOSE 3000
 # Kubernetes probes /health/live and /health/ready; no Docker HEALTHCHECK on purpose.
 HEALTHCHECK NONE
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/src/main.js"]
+# The bundle (scripts/bundle.js): one file instead of ~3,000 modules to resolve and read at start-up;
+# dist/src stays for the migration CLI (data-source.js). node_modules stays for what the bundle leaves
+# to Node: native addons, Swagger UI's files and the Redis clients loaded only when REDIS_URL is set.
+CMD ["node", "dist/bundle/main.js"]

@@ -49,9 +49,9 @@ export interface Instance {
   exited: Promise<number | null>;
 }
 
-/** Starts the BUILT app (`dist/src/main.js`) as its own process, as a container would. */
+/** Starts the BUILT app (`dist/bundle/main.js`, the bundle) as its own process, as a container would. */
 export function startInstance(name: string, port: number, env: Record<string, string>): Instance {
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  const child = spawn(process.execPath, ['dist/bundle/main.js'], {
     env: {
       ...process.env,
       NODE_ENV: 'development',
