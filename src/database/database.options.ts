@@ -25,7 +25,7 @@ export function dataSourceOptions(
   const log = new DatabaseWaitLog(pool.name);
   const common = {
     // Feature modules declare their own (module-manifest.ts); TypeORM orders migrations by their timestamp.
-    entities: [...new Set(registeredEntities())],
+    entities: [...new Set(registeredEntities(config.type))],
     migrations: [...new Set([...MIGRATIONS, ...registeredMigrations()])],
     migrationsRun: false,
     migrationsTransactionMode: 'each' as const,

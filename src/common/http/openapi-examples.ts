@@ -163,87 +163,103 @@ interface Route {
   rawBody: boolean;
 }
 
-/**
- * The problem a route really answers with a status (the type, and the values its texts quote), from what
- * its module declared on the operation: `x-integration` (the external service a 502/503/504 names),
- * `x-unique` (the field of a 409), `x-resource` (the name of a 404) and `x-problem-params`.
- */
-function problemCase(document: OpenAPIObject, route: Route, operation: Json, status: number): ProblemCase {
-  const { path } = route;
-  const responses = operation.responses as Record<string, Json>;
-  const scopes = ((operation.security ?? []) as Record<string, string[]>[]).flatMap((s) => s.oauth2 ?? []);
-  const produces = Object.keys(
+/** What a status's example problem is made from: the route, its operation and what its module declared. */
+interface CaseInput {
+  document: OpenAPIObject;
+  route: Route;
+  operation: Json;
+  responses: Record<string, Json>;
+  /** `x-problem-params` of the status. */
+  declared: Json;
+  /** What the route's own response says of the status, for a refusal that is not the usual one. */
+  own: string;
+  /** The external service a 502/503/504 names (`x-integration`). */
+  integration: { integration: string };
+}
+
+/** The media types of the route's success answer (JSON when it documents none). */
+const producesOf = (responses: Record<string, Json>): string[] =>
+  Object.keys(
     (Object.entries(responses).find(([s]) => s.startsWith('2'))?.[1]?.content as Json | undefined) ?? {
       'application/json': {},
     },
   );
-  const consumes = Object.keys(((operation.requestBody as Json | undefined)?.content as Json | undefined) ?? {});
-  const integration = { integration: String(operation['x-integration'] ?? 'upstream') };
-  const declared = ((operation[PROBLEM_PARAMS] as Record<string, Json> | undefined) ?? {})[status] ?? {};
-  const unique = operation['x-unique'] as string[] | undefined;
-  const resource = (operation['x-resource'] as { name?: string } | undefined)?.name ?? resourceName(path);
-  // What the route's own response says of the status, for a refusal that is not the usual one.
-  const own = String(responses[String(status)]?.description ?? '');
-  switch (status) {
-    case 400: {
-      // A route whose own 400 is another format (the token endpoint's RFC 6749 errors) answers a problem
-      // only for a body the parser refused.
-      const parserOnly = Object.keys((responses['400']?.content as Json | undefined) ?? {}).length > 1;
-      const error = parserOnly
-        ? { field: 'body', message: translate('en', 'validation.invalidJson'), code: 'invalidJson' }
-        : fieldError(document, operation);
-      return { type: 'validation-error', detail: error.message, errors: [error] };
-    }
-    case 401:
-      return { type: 'unauthorized' };
-    case 403:
-      // A route that needs no scope refuses for a reason of its own: its response says which.
-      return scopes[0] ? { type: 'forbidden', params: { scope: scopes[0] } } : { type: 'forbidden', detail: own };
-    case 404:
-      return missingId(path, route.samples)
-        ? { type: 'resource-not-found', params: { resource, id: missingId(path, route.samples), ...declared } }
-        : { type: 'not-found', params: { path } };
-    case 406:
-      return { type: 'not-acceptable', params: { types: produces.join(', ') } };
-    case 408:
-      return { type: 'request-timeout' };
-    case 409:
-      return unique?.length
-        ? { type: 'unique-violation', params: { field: unique[0] } }
-        : { type: 'conflict', detail: 'the resource changed meanwhile; read it again' };
-    case 412:
-      return { type: 'precondition-failed' };
-    case 413:
-      // Fastify's body parser refuses the body; the webhook receiver counts the bytes itself.
-      return route.rawBody
-        ? { type: 'payload-too-large', params: { limit: DEFAULT_BODY_LIMIT } }
-        : { type: 'payload-too-large', detail: 'Request body is too large' };
-    case 415:
-      return { type: 'unsupported-media-type', params: { types: consumes.join(', ') } };
-    case 422:
-      return { type: 'unknown-reference', params: { resource: 'resource', id: EXAMPLE.id, ...declared } };
-    case 428:
-      return { type: 'precondition-required', detail: 'send If-Match with the ETag of the resource' };
-    case 429:
-      return { type: 'too-many-requests', params: { retryAfter: 30 } };
-    case 431:
-      return { type: 'request-header-fields-too-large' };
-    case 502:
-      return {
-        type: 'upstream-error',
-        params: { ...integration, reason: 'HTTP 500 after 3 attempts' },
-        extensions: integration,
-      };
-    case 503:
-      // Without an integration, the route is unavailable for a reason of its own (storage, say).
-      return operation['x-integration']
-        ? { type: 'circuit-open', params: integration, extensions: integration }
-        : { type: 'service-unavailable', detail: own };
-    case 504:
-      return { type: 'upstream-timeout', params: integration, extensions: integration };
-    default:
-      return { type: 'internal-error' };
-  }
+const consumesOf = (operation: Json): string[] =>
+  Object.keys(((operation.requestBody as Json | undefined)?.content as Json | undefined) ?? {});
+
+/**
+ * The problem a route really answers with each status (the type, and the values its texts quote), from what
+ * its module declared on the operation: `x-integration` (the external service a 502/503/504 names),
+ * `x-unique` (the field of a 409), `x-resource` (the name of a 404) and `x-problem-params`.
+ */
+const PROBLEM_CASES: Record<number, (c: CaseInput) => ProblemCase> = {
+  400: ({ document, operation, responses }) => {
+    // A route whose own 400 is another format (the token endpoint's RFC 6749 errors) answers a problem
+    // only for a body the parser refused.
+    const parserOnly = Object.keys((responses['400']?.content as Json | undefined) ?? {}).length > 1;
+    const error = parserOnly
+      ? { field: 'body', message: translate('en', 'validation.invalidJson'), code: 'invalidJson' }
+      : fieldError(document, operation);
+    return { type: 'validation-error', detail: error.message, errors: [error] };
+  },
+  401: () => ({ type: 'unauthorized' }),
+  // A route that needs no scope refuses for a reason of its own: its response says which.
+  403: ({ operation, own }) => {
+    const [scope] = ((operation.security ?? []) as Record<string, string[]>[]).flatMap((s) => s.oauth2 ?? []);
+    return scope ? { type: 'forbidden', params: { scope } } : { type: 'forbidden', detail: own };
+  },
+  404: ({ route: { path, samples }, operation, declared }) => {
+    const id = missingId(path, samples);
+    const resource = (operation['x-resource'] as { name?: string } | undefined)?.name ?? resourceName(path);
+    return id
+      ? { type: 'resource-not-found', params: { resource, id, ...declared } }
+      : { type: 'not-found', params: { path } };
+  },
+  406: ({ responses }) => ({ type: 'not-acceptable', params: { types: producesOf(responses).join(', ') } }),
+  408: () => ({ type: 'request-timeout' }),
+  409: ({ operation }) => {
+    const unique = operation['x-unique'] as string[] | undefined;
+    return unique?.length
+      ? { type: 'unique-violation', params: { field: unique[0] } }
+      : { type: 'conflict', detail: 'the resource changed meanwhile; read it again' };
+  },
+  412: () => ({ type: 'precondition-failed' }),
+  // Fastify's body parser refuses the body; the webhook receiver counts the bytes itself.
+  413: ({ route }) =>
+    route.rawBody
+      ? { type: 'payload-too-large', params: { limit: DEFAULT_BODY_LIMIT } }
+      : { type: 'payload-too-large', detail: 'Request body is too large' },
+  415: ({ operation }) => ({ type: 'unsupported-media-type', params: { types: consumesOf(operation).join(', ') } }),
+  422: ({ declared }) => ({ type: 'unknown-reference', params: { resource: 'resource', id: EXAMPLE.id, ...declared } }),
+  428: () => ({ type: 'precondition-required', detail: 'send If-Match with the ETag of the resource' }),
+  429: () => ({ type: 'too-many-requests', params: { retryAfter: 30 } }),
+  431: () => ({ type: 'request-header-fields-too-large' }),
+  502: ({ integration }) => ({
+    type: 'upstream-error',
+    params: { ...integration, reason: 'HTTP 500 after 3 attempts' },
+    extensions: integration,
+  }),
+  // Without an integration, the route is unavailable for a reason of its own (storage, say).
+  503: ({ operation, integration, own }) =>
+    operation['x-integration']
+      ? { type: 'circuit-open', params: integration, extensions: integration }
+      : { type: 'service-unavailable', detail: own },
+  504: ({ integration }) => ({ type: 'upstream-timeout', params: integration, extensions: integration }),
+};
+
+/** The example problem of `status` (PROBLEM_CASES), `internal-error` for a status without a case of its own. */
+function problemCase(document: OpenAPIObject, route: Route, operation: Json, status: number): ProblemCase {
+  const responses = operation.responses as Record<string, Json>;
+  const make = PROBLEM_CASES[status] ?? (() => ({ type: 'internal-error' }));
+  return make({
+    document,
+    route,
+    operation,
+    responses,
+    declared: ((operation[PROBLEM_PARAMS] as Record<string, Json> | undefined) ?? {})[status] ?? {},
+    own: String(responses[String(status)]?.description ?? ''),
+    integration: { integration: String(operation['x-integration'] ?? 'upstream') },
+  });
 }
 
 /** A problem body as ProblemDetailsFilter writes it (English texts of messages.ts). */

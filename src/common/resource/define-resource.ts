@@ -1,5 +1,5 @@
 import { ApiProperty, PartialType } from '@nestjs/swagger';
-import { CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, Unique } from 'typeorm';
 import { FieldsParam, PageQueryDto, SortParam } from '../http/list-query.js';
 import {
   applyBodyRules,
@@ -67,14 +67,21 @@ interface Naming<F extends Fields> {
   representationFields: string[];
 }
 
-/** The TypeORM entity: a string id, a column a field, the two timestamps, the table's indexes. */
+/**
+ * The TypeORM entity: a string id, a column a field, the two timestamps, the table's indexes and unique
+ * constraints, all as the migrations create them (test/schema-drift.e2e-spec.ts): a unique field's constraint is
+ * `uq_<plural>_<column>`, and the timestamps are plain columns with no database default (the service sets both).
+ */
 function entityClass<F extends Fields>(options: ResourceOptions<F>, { Name, keys }: Naming<F>): new () => object {
   const entity = named(Name);
   PrimaryColumn({ type: 'varchar', length: 40 })(entity.prototype, 'id');
   for (const key of keys) applyColumn(entity.prototype, key, options.fields[key]);
-  CreateDateColumn({ name: 'created_at' })(entity.prototype, 'createdAt');
-  UpdateDateColumn({ name: 'updated_at' })(entity.prototype, 'updatedAt');
+  Column({ name: 'created_at', type: Date })(entity.prototype, 'createdAt');
+  Column({ name: 'updated_at', type: Date })(entity.prototype, 'updatedAt');
   for (const index of options.indexes ?? []) Index(index.name, index.columns)(entity);
+  for (const key of keys.filter((k) => options.fields[k].unique)) {
+    Unique(`uq_${options.plural}_${columnName(key)}`, [key])(entity);
+  }
   Entity({ name: options.plural })(entity);
   return entity;
 }

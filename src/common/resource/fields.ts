@@ -100,7 +100,8 @@ export const columnName = (property: string): string => property.replace(/[A-Z]/
 export const isIndexable = (field: Field): boolean => field.kind === 'int' || !field.long;
 
 export function applyColumn(target: object, key: string, field: Field): void {
-  const common: ColumnOptions = { name: columnName(key), nullable: field.optional, unique: field.unique };
+  // A unique field's constraint is the entity's, named as its migration names it (define-resource.ts).
+  const common: ColumnOptions = { name: columnName(key), nullable: field.optional };
   if (field.kind === 'text') {
     Column(field.long ? { ...common, type: 'text' } : { ...common, type: 'varchar', length: field.rules.maxLength })(
       target,

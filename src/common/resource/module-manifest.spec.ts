@@ -36,7 +36,7 @@ class WidgetsModule {}
 describe('FeatureModule (a module registers what it owns)', () => {
   it('is registered for the root module, with its entities, migrations, scopes and tags', () => {
     expect(featureModules()).toContain(WidgetsModule);
-    expect(registeredEntities()).toEqual([Widget]);
+    expect(registeredEntities('better-sqlite3')).toEqual([Widget]);
     expect(registeredMigrations()).toEqual([CreateWidgets1]);
     expect(registeredScopes()).toEqual({ 'widgets:read': 'read widgets' });
     expect(registeredApiTags()).toEqual({ widgets: 'The widgets of the shop' });

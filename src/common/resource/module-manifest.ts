@@ -1,5 +1,6 @@
 import { Module, type ModuleMetadata, type Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { EntitySchema } from 'typeorm';
 import { addMessages, type Messages } from '../http/i18n.js';
 
 /**
@@ -8,8 +9,18 @@ import { addMessages, type Messages } from '../http/i18n.js';
  * and the document lists them), its problem and validation texts in English and Japanese and the descriptions
  * of its OpenAPI tags.
  */
+/**
+ * An entity whose mapping depends on the database: a column type no one decorator can name for both drivers
+ * (blob on SQLite, bytea on PostgreSQL). The data source maps `target` by `schema(type)`; repositories are
+ * still injected by `target`.
+ */
+export interface DriverEntity {
+  target: Type;
+  schema(type: 'postgres' | 'better-sqlite3'): EntitySchema;
+}
+
 export interface ModuleManifest {
-  entities?: Type[];
+  entities?: (Type | DriverEntity)[];
   migrations?: Type[];
   /** Scope → description. Make them type-safe for `@Auth` by augmenting `ModuleScopes` (auth/scopes.ts). */
   scopes?: Record<string, string>;
@@ -31,7 +42,7 @@ export function FeatureModule(metadata: ModuleMetadata & { manifest: ModuleManif
     addMessages('en', manifest.messages.en);
     addMessages('ja', manifest.messages.ja);
   }
-  const entities = manifest.entities ?? [];
+  const entities = (manifest.entities ?? []).map((e) => (typeof e === 'function' ? e : e.target));
   return (target) => {
     Module({
       ...moduleMetadata,
@@ -51,7 +62,9 @@ const collect = <T>(pick: (m: ModuleManifest) => T[] | undefined): T[] => [
   ...new Set([...registered.values()].flatMap((m) => pick(m) ?? [])),
 ];
 
-export const registeredEntities = (): Type[] => collect((m) => m.entities);
+/** The entities of the data source for a database type (a DriverEntity as its schema for that type). */
+export const registeredEntities = (type: 'postgres' | 'better-sqlite3'): (Type | EntitySchema)[] =>
+  collect((m) => m.entities).map((e) => (typeof e === 'function' ? e : e.schema(type)));
 export const registeredMigrations = (): Type[] => collect((m) => m.migrations);
 export const registeredScopes = (): Record<string, string> =>
   Object.assign({}, ...[...registered.values()].map((m) => m.scopes ?? {})) as Record<string, string>;

@@ -158,8 +158,7 @@ export class ResourceService<F extends Fields> {
       await manager
         .createQueryBuilder()
         .update(this.resource.entity)
-        // Naming updatedAt keeps TypeORM from stamping the @UpdateDateColumn, which would change the ETag.
-        .set({ id: () => 'id', updatedAt: () => 'updated_at' } as never)
+        .set({ id: () => 'id' } as never)
         .where('id = :id', { id })
         .execute();
       const row = await this.byId.find(id, manager);

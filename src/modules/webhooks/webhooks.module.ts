@@ -2,7 +2,7 @@ import { ConfigService } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
 import { FeatureModule } from '../../common/resource/module-manifest.js';
 import type { AppConfig } from '../../config/app.config.js';
-import { WebhookEvent } from './entities/webhook-event.entity.js';
+import { webhookEventEntity } from './entities/webhook-event.entity.js';
 import { BullMqWebhookQueue } from './dispatch/bullmq.queue.js';
 import { InProcessWebhookQueue } from './dispatch/in-process.queue.js';
 import { WEBHOOK_QUEUE, type WebhookQueue } from './dispatch/webhook-queue.js';
@@ -26,7 +26,7 @@ import { WebhookWorker } from './dispatch/webhook-worker.service.js';
 @FeatureModule({
   // Its migrations predate the manifests (migrations/index.ts).
   manifest: {
-    entities: [WebhookEvent],
+    entities: [webhookEventEntity],
     apiTags: {
       'webhook-events':
         'The durable inbox of received webhooks: list and inspect them, and replay one. Empty until a source delivers one.',

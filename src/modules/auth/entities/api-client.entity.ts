@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** An OAuth 2.0 client of this API; the secret is stored only as a scrypt hash. */
 @Entity({ name: 'api_clients' })
@@ -16,9 +16,10 @@ export class ApiClient {
   @Column({ type: 'text' })
   scopes!: string;
 
-  @CreateDateColumn({ name: 'created_at' })
+  // Plain columns, as the migration creates them (no database default): the writers set both.
+  @Column({ name: 'created_at', type: Date })
   createdAt!: Date;
 
-  @UpdateDateColumn({ name: 'updated_at' })
+  @Column({ name: 'updated_at', type: Date })
   updatedAt!: Date;
 }

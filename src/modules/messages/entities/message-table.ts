@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn, type ColumnOptions } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, Unique, type ColumnOptions } from 'typeorm';
 
 /** The columns every recorded message (email, SMS) has besides its content. */
 export abstract class MessageRecord {
@@ -35,6 +35,9 @@ export function MessageTable(name: string, { recipientLength, content }: Message
     Column({ name: 'idempotency_key', type: 'varchar', length: 255, nullable: true })(proto, 'idempotencyKey');
     Column({ name: 'created_at', type: Date })(proto, 'createdAt');
     Column({ name: 'updated_at', type: Date })(proto, 'updatedAt');
+    // As the migration (1733100000000) creates them.
+    Unique(`uq_${name}_idempotency_key`, ['idempotencyKey'])(target);
+    Index(`ix_${name}_created_at`, ['createdAt'])(target);
     Entity({ name })(target);
   };
 }

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn, type ValueTransformer } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn, Unique, type ValueTransformer } from 'typeorm';
 
 export const PAYMENT_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
@@ -15,6 +15,12 @@ const bigintAsNumber: ValueTransformer = {
  * accepted the payment, and such unconfirmed rows are not shown as payments.
  */
 @Entity({ name: 'payments' })
+// As migrations 1733100000000 and 1733300000000 create them.
+@Unique('uq_payments_provider_payment_id', ['providerPaymentId'])
+@Unique('uq_payments_client_idempotency_key', ['clientId', 'idempotencyKey'])
+@Index('ix_payments_user_id', ['userId'])
+@Index('ix_payments_created_at', ['createdAt'])
+@Index('ix_payments_status_created_at', ['status', 'createdAt'])
 export class Payment {
   @PrimaryColumn({ type: 'varchar', length: 40 })
   id!: string;
