@@ -2,6 +2,8 @@
 // Fastify answering the same bytes, in the same run. CPU µs per request is the figure that holds on a
 // slow loopback; throughput ratios are printed too. PostgreSQL is measured when it answers at
 // BENCH_DATABASE_URL (default: the local `test` database; a scratch database is created and dropped).
+// BENCH_REST_BEFORE=<another checkout's dist/src/main.js> also measures that build's two SQLite routes in
+// the same run (labelled "before"), so a change is judged against its baseline under the same conditions.
 import { join } from 'node:path';
 import { benchToken, benchAppEnv, cpuRatio, load, scratchPostgres, startPinned, stop, table, tempDir } from './lib.js';
 
@@ -42,10 +44,10 @@ async function seedAndMeasure(base, app, label, withProfile) {
   return { rows, profile };
 }
 
-async function measureApp(port, databaseEnv, label, withProfile) {
+async function measureApp(port, databaseEnv, label, withProfile, main = 'dist/src/main.js') {
   const base = `http://127.0.0.1:${port}`;
   const app = await startPinned(
-    ['dist/src/main.js'],
+    [main],
     // The limiter stays on (as in production) with a ceiling the run cannot reach.
     benchAppEnv(port, { RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'info', ...databaseEnv }),
     `${base}/health/ready`,
@@ -74,6 +76,12 @@ export async function run() {
   const dir = tempDir('bench-rest-');
   const sqlite = await measureApp(3301, { SQLITE_PATH: join(dir, 'bench.sqlite'), DATABASE_URL: '' }, 'SQLite', true);
   const rows = [...sqlite.rows];
+  const before = process.env.BENCH_REST_BEFORE;
+  const beforeRows = before
+    ? (await measureApp(3305, { SQLITE_PATH: join(dir, 'before.sqlite'), DATABASE_URL: '' }, 'SQLite', true, before))
+        .rows
+    : [];
+  for (const r of beforeRows) r.name = `before: ${r.name}`;
   const scratch = await scratchPostgres('bench');
   if (scratch) {
     try {
@@ -101,7 +109,7 @@ export async function run() {
   if (!scratch) targets.push({ what: 'user by id on PostgreSQL (no server answered: not measured)', met: false });
   return {
     title: 'REST pipeline vs bare Fastify (server pinned to one core, CPU per request from /proc)',
-    markdown: table([bodyOnly, baseline, ...rows], baseline, bodyOnly),
+    markdown: table([bodyOnly, baseline, ...beforeRows, ...rows], baseline, bodyOnly),
     targets,
   };
 }
