@@ -86,7 +86,7 @@ async function profiled(name, args, env, readyUrl, prepare) {
   const dir = tempDir('bench-profile-');
   mkdirSync(dir, { recursive: true });
   const server = await startPinned(
-    ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100', ...args],
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=1000', ...args],
     env,
     readyUrl,
   );
