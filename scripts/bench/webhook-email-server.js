@@ -6,7 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { createApp } from '../../dist/src/app.setup.js';
 import { loadConfig, processEnv } from '../../dist/src/config/app.config.js';
 import { EmailMessagesService } from '../../dist/src/modules/messages/index.js';
-import { WebhookHandler } from '../../dist/src/modules/webhooks/webhook-handler.decorator.js';
+import { WebhookHandler } from '../../dist/src/modules/webhooks/index.js';
 
 class BenchEmailHandlers {
   constructor(emails) {

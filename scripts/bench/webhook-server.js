@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { createApp } from '../../dist/src/app.setup.js';
 import { loadConfig, processEnv } from '../../dist/src/config/app.config.js';
-import { WebhookHandler } from '../../dist/src/modules/webhooks/webhook-handler.decorator.js';
+import { WebhookHandler } from '../../dist/src/modules/webhooks/index.js';
 
 class BenchHandlers {
   /** One indexed UPDATE (of no row) in the transaction that marks the event processed. */
