@@ -1,3 +1,4 @@
+import type { GatewayPolicy } from '../gateway/gateway-types.js';
 import type { Env } from './env.schema.js';
 
 export type WebhookScheme = 'standard' | 'stripe' | 'github';
@@ -62,13 +63,8 @@ export interface AppConfig {
     email: ExternalServiceConfig & { apiKey: string };
     sms: ExternalServiceConfig & { username: string; password: string };
     maps: ExternalServiceConfig & { apiKey: string };
-    policy: {
-      retryBaseDelayMs: number;
-      retryMax: number;
-      connectTimeoutMs: number;
-      readTimeoutMs: number;
-      totalTimeoutMs: number;
-      healthCheckIntervalMs: number;
+    /** The gateway's own policy (passed to it as is), plus the breakers' and the retry budget's settings. */
+    policy: Required<Omit<GatewayPolicy, 'jitter'>> & {
       /** Failure rate (0-1) over `circuitWindowMs`, with at least `circuitMinCalls` calls, that opens a breaker. */
       circuitFailureRate: number;
       circuitMinCalls: number;

@@ -15,7 +15,7 @@ export interface GatewayLogger {
   warn(obj: Record<string, unknown>, msg: string): void;
 }
 
-/** Same shape as `AppConfig.integrations.policy`, so that object can be passed as is. */
+/** `AppConfig.integrations.policy` is this plus the breakers' settings, so that object is passed as is. */
 export interface GatewayPolicy {
   retryBaseDelayMs: number;
   retryMax: number;
