@@ -4,7 +4,8 @@
 // main.js stays a separate tiny file: it turns the V8 compile cache on before importing the bundle.
 import { parse } from 'acorn';
 import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { stripRedundantNames } from './bundle-names.js';
 
 // The tsc output directory (`dist`; test/bundle.e2e-spec.ts builds its own); the bundle goes to <dist>/bundle.
 const DIST = process.argv[2] ?? 'dist';
@@ -159,6 +160,8 @@ await build({
   plugins: [serverBeside, packageRewrites, optionalPeers],
   logLevel: 'warning',
 });
-const bundled = await readFile(`${OUT_DIR}/server.js`, 'utf8');
+const names = stripRedundantNames(await readFile(`${OUT_DIR}/server.js`, 'utf8'));
+await writeFile(`${OUT_DIR}/server.js`, names.code);
+const bundled = names.code;
 if (NON_ASCII.test(bundled))
   console.warn(`${OUT_DIR}/server.js is not ASCII: V8 holds it as UTF-16 (twice the memory)`);
