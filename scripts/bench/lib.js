@@ -75,7 +75,7 @@ export function cpuMeter(child) {
  */
 export async function load(name, opts, server) {
   const connections = opts.connections ?? CONNECTIONS;
-  await autocannon({ ...opts, duration: 2, connections });
+  if (opts.warmupS !== 0) await autocannon({ ...opts, duration: opts.warmupS ?? 2, connections });
   const serverCpu = server ? cpuMeter(server) : undefined;
   const genBefore = process.cpuUsage();
   const wallBefore = process.hrtime.bigint();

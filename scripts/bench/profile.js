@@ -16,7 +16,7 @@ import { benchAppEnv, benchToken, load, startPinned, stop, tempDir } from './lib
 // Native frames (no script URL) of the socket layer; other native frames count for their caller.
 const SOCKET_CALLS = new Set(['writev', 'writeBuffer', 'writeString', 'writeUtf8String', 'writeLatin1String']);
 
-const COMPONENTS = [
+export const COMPONENTS = [
   ['garbage collection', (f) => f.functionName === '(garbage collector)'],
   ['access log line', (f) => /observability\/access-log|sonic-boom/.test(f.url)],
   ['metrics histogram + SLA window', (f) => /prom-client|observability\/(metrics|sla)/.test(f.url)],
@@ -44,7 +44,7 @@ const COMPONENTS = [
   ['runtime: microtasks, nextTick, timers, "(program)"', () => true],
 ];
 
-function componentOf(frames) {
+export function componentOf(frames) {
   for (const frame of frames) {
     const hit = COMPONENTS.find(([name, test]) => !name.startsWith('runtime') && test(frame));
     if (hit) return hit[0];

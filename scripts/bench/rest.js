@@ -24,11 +24,12 @@ async function measure(name, opts, server) {
 const TRANSPORT_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
 
 /** The app's response headers as the bare server sends them again, byte for byte. */
-function replayableHeaders(headers) {
+export function replayableHeaders(headers) {
   return Object.fromEntries([...headers].filter(([name]) => !TRANSPORT_HEADERS.has(name)));
 }
 
-async function seedAndMeasure(base, app, label, withProfile) {
+/** 200 users and one more to read back: the bearer headers and that user's id. */
+export async function seedUsers(base) {
   const token = await benchToken(base);
   const headers = { authorization: `Bearer ${token}` };
   for (let i = 0; i < 200; i++) {
@@ -43,7 +44,11 @@ async function seedAndMeasure(base, app, label, withProfile) {
     headers: { ...headers, 'content-type': 'application/json' },
     body: JSON.stringify({ name: '山田太郎', email: 'yamada@example.com' }),
   }).then((r) => r.json());
-  const id = created.data.userId;
+  return { headers, id: created.data.userId };
+}
+
+async function seedAndMeasure(base, app, label, withProfile) {
+  const { headers, id } = await seedUsers(base);
   const rows = [];
   let profile;
   if (withProfile) {

@@ -1,0 +1,153 @@
+// Issue 12: the REST pipeline against bare Fastify in instructions per request (callgrind.js), the
+// measure that holds still on this machine: a change is judged by it before the CPU-time suites.
+// BENCH_INSTR_MAINS=label=path,… picks the builds (default: the bundle `npm start` runs; add e.g.
+// `sources=dist/src/main.js` or another checkout's build), each measured in the same run.
+// BENCH_INSTR_REQUESTS / _ROUNDS / _WARMUP size the rounds; PostgreSQL by id runs when a server answers
+// at BENCH_DATABASE_URL. BENCH_INSTR_BREAKDOWN=1 also says where each case's instructions go, by the
+// components of the CPU profile suite (callgrind-attribution.js; the servers run with --perf-basic-prof).
+import { join } from 'node:path';
+import { attribute, frameOf } from './callgrind-attribution.js';
+import { measure, startCallgrind, stopCallgrind } from './callgrind.js';
+import { benchAppEnv, scratchPostgres, tempDir } from './lib.js';
+import { COMPONENTS, componentOf } from './profile.js';
+import { replayableHeaders, seedUsers } from './rest.js';
+
+const MAINS = (process.env.BENCH_INSTR_MAINS ?? 'bundle=dist/bundle/main.js').split(',').map((entry) => {
+  const [label, path] = entry.split('=');
+  return { label, path };
+});
+const SIZES = {
+  requests: Number(process.env.BENCH_INSTR_REQUESTS ?? 2000),
+  rounds: Number(process.env.BENCH_INSTR_ROUNDS ?? 12),
+  warmup: Number(process.env.BENCH_INSTR_WARMUP ?? 6000),
+};
+const BREAKDOWN = process.env.BENCH_INSTR_BREAKDOWN === '1';
+// BENCH_INSTR_POSTGRES_ONLY=1: only user by id on PostgreSQL (its breakdown, say), without the ratios.
+const POSTGRES_ONLY = process.env.BENCH_INSTR_POSTGRES_ONLY === '1';
+const NODE_ARGS = BREAKDOWN ? ['--perf-basic-prof'] : [];
+
+/** One case counted; with BREAKDOWN, its last round's instructions per request by component. */
+async function counted(server, name, opts) {
+  const row = await measure(server, name, opts, SIZES);
+  if (!BREAKDOWN) return row;
+  const parts = new Map();
+  for (const [fn, cost] of attribute(row.dump, `/tmp/perf-${server.child.pid}.map`)) {
+    const component = componentOf([frameOf(fn)]);
+    parts.set(component, (parts.get(component) ?? 0) + cost / row.requests);
+  }
+  return { ...row, parts };
+}
+
+function breakdownTable(rows) {
+  const k = (n) => (n === undefined ? '–' : `${(n / 1000).toFixed(1)} k`);
+  const lines = [
+    `| component (instructions per request, last round) | ${rows.map((r) => r.name).join(' | ')} |`,
+    `|---|${rows.map(() => '---:').join('|')}|`,
+  ];
+  for (const [component] of COMPONENTS) {
+    const cells = rows.map((r) => r.parts.get(component));
+    if (cells.every((v) => v === undefined || v < 50)) continue;
+    lines.push(`| ${component} | ${cells.map(k).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+async function measureApp(port, main, label, databaseEnv, withProfile) {
+  const base = `http://127.0.0.1:${port}`;
+  const env = benchAppEnv(port, { RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'info', ...databaseEnv });
+  const server = await startCallgrind([main], env, `${base}/health/ready`, { nodeArgs: NODE_ARGS });
+  try {
+    const { headers, id } = await seedUsers(base);
+    const rows = [];
+    let answer;
+    if (withProfile) {
+      const url = `${base}/api/v1/users/${id}/profile`;
+      const res = await fetch(url, { headers });
+      answer = { body: await res.text(), headers: replayableHeaders(res.headers) };
+      rows.push(await counted(server, `${label}: GET /api/v1/users/{id}/profile (cache warm)`, { url, headers }));
+    }
+    const url = `${base}/api/v1/users/${id}`;
+    rows.push(await counted(server, `${label}: GET /api/v1/users/{id}`, { url, headers }));
+    return { rows, answer };
+  } finally {
+    await stopCallgrind(server);
+  }
+}
+
+async function measureBare(port, name, env) {
+  const url = `http://127.0.0.1:${port}`;
+  const server = await startCallgrind(
+    ['scripts/bench/bare-server.js'],
+    { PORT: String(port), ...env },
+    `${url}/health/ready`,
+    { nodeArgs: NODE_ARGS },
+  );
+  try {
+    return await counted(server, name, { url: `${url}/bare` });
+  } finally {
+    await stopCallgrind(server);
+  }
+}
+
+export async function run() {
+  const dir = tempDir('bench-instr-');
+  const rows = [];
+  let answer;
+  for (const [i, { label, path }] of POSTGRES_ONLY ? [] : MAINS.entries()) {
+    const sqlite = { SQLITE_PATH: join(dir, `${i}.sqlite`), DATABASE_URL: '' };
+    const result = await measureApp(3310 + i, path, `${label}, SQLite`, sqlite, true);
+    answer ??= result.answer;
+    rows.push(...result.rows);
+  }
+  const scratch = await scratchPostgres('benchinstr');
+  if (scratch) {
+    try {
+      rows.push(
+        ...(
+          await measureApp(3320, MAINS[0].path, `${MAINS[0].label}, PostgreSQL`, { DATABASE_URL: scratch.url }, false)
+        ).rows,
+      );
+    } finally {
+      await scratch.drop();
+    }
+  }
+  if (POSTGRES_ONLY) {
+    const k = (n) => `${(n / 1000).toFixed(1)} k`;
+    return {
+      title: 'Instructions per request under callgrind, user by id on PostgreSQL',
+      markdown:
+        rows.map((r) => `- ${r.name}: ${k(r.instructions)}`).join('\n') +
+        (BREAKDOWN ? `\n\n${breakdownTable(rows)}` : ''),
+      targets: [
+        { what: 'measured and settled', met: rows.length > 0 && rows.every((r) => r.settled && r.failed === 0) },
+      ],
+    };
+  }
+  const sameBytes = await measureBare(3321, 'bare Fastify, same bytes (headers and body)', {
+    BARE_BODY: answer.body,
+    BARE_HEADERS: JSON.stringify(answer.headers),
+  });
+  const sameBody = await measureBare(3322, 'bare Fastify, same body', { BARE_BODY: answer.body });
+  const k = (n) => `${(n / 1000).toFixed(1)} k`;
+  const lines = [
+    '| case | instructions per request | last three rounds, min–max (rounds run) | ratio (same bytes ÷ case) | compiling per request (taken off) | idle per second (taken off) | failed |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...[sameBody, sameBytes, ...rows].map(
+      (r) =>
+        `| ${r.name} | ${k(r.instructions)} | ${k(r.min)}–${k(r.max)} (${r.rounds}) | ${(sameBytes.instructions / r.instructions).toFixed(3)} | ${k(r.compiling)} | ${(r.idlePerSecond / 1e6).toFixed(1)} M | ${r.failed} |`,
+    ),
+  ];
+
+  const all = [sameBody, sameBytes, ...rows];
+  return {
+    title: `Instructions per request under callgrind (rounds of ${SIZES.requests} requests after ${SIZES.warmup} uncounted, 10 connections, until three agree within 3 %, at most ${SIZES.rounds})`,
+    markdown: lines.join('\n') + (BREAKDOWN ? `\n\n${breakdownTable(all)}` : ''),
+    targets: [
+      {
+        what: 'every case answered 2xx, and settled: three rounds in a row within 3 % (the measure held still)',
+        met: all.every((r) => r.failed === 0 && r.settled),
+      },
+      ...(scratch ? [] : [{ what: 'user by id on PostgreSQL (no server answered: not measured)', met: false }]),
+    ],
+  };
+}
