@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { EntityManager, ObjectLiteral, Repository } from 'typeorm';
 
 /**
@@ -11,9 +12,16 @@ import type { EntityManager, ObjectLiteral, Repository } from 'typeorm';
  * `findOneBy` returns on SQLite and PostgreSQL alike (tested in primary-key-reader.e2e-spec.ts).
  * Only plain columns of one table: entities with relations, embedded columns or a composite key
  * are refused at construction.
+ *
+ * On PostgreSQL, outside a transaction, the statement goes to the driver's pool directly as a named
+ * prepared statement: TypeORM's query runner (a runner object, its events and result wrapper per call)
+ * and the server's parse and plan of the same text on every call are skipped. The pool is TypeORM's
+ * own (its size, timeouts and timed checkouts apply), errors are the driver's (database-errors.ts
+ * classifies them), and a slow statement is reported to TypeORM's logger as its runner would.
  */
 export class PrimaryKeyReader<E extends ObjectLiteral> {
   private readonly sql: string;
+  private readonly prepared?: pg.QueryConfig;
 
   constructor(private readonly repository: Repository<E>) {
     const { metadata } = repository;
@@ -25,11 +33,16 @@ export class PrimaryKeyReader<E extends ObjectLiteral> {
     const columns = metadata.columns.map((c) => driver.escape(c.databaseName)).join(', ');
     const key = driver.escape(metadata.primaryColumns[0].databaseName);
     this.sql = `SELECT ${columns} FROM ${driver.escape(metadata.tableName)} WHERE ${key} = ${driver.createParameter('id', 0)}`;
+    // Named per table: one statement text per name on every pooled connection, as PostgreSQL requires.
+    if (driver.options.type === 'postgres') this.prepared = { name: `pk_${metadata.tableName}`, text: this.sql };
   }
 
   /** The entity with this key, or null; through `manager` inside a transaction. */
   async find(id: string | number, manager?: EntityManager): Promise<E | null> {
-    const rows = await (manager ?? this.repository.manager).query<Record<string, unknown>[]>(this.sql, [id]);
+    const rows =
+      this.prepared && !manager
+        ? await this.fromPool(this.prepared, id)
+        : await (manager ?? this.repository.manager).query<Record<string, unknown>[]>(this.sql, [id]);
     const row = rows[0];
     if (row === undefined) return null;
     const { metadata } = this.repository;
@@ -39,5 +52,16 @@ export class PrimaryKeyReader<E extends ObjectLiteral> {
       column.setEntityValue(entity, driver.prepareHydratedValue(row[column.databaseName], column));
     }
     return entity;
+  }
+
+  private async fromPool(prepared: pg.QueryConfig, id: string | number): Promise<Record<string, unknown>[]> {
+    const { connection } = this.repository.manager;
+    const pool = (connection.driver as unknown as { master: pg.Pool }).master;
+    const started = Date.now();
+    const result = await pool.query<Record<string, unknown>>({ ...prepared, values: [id] });
+    const ms = Date.now() - started;
+    const slowMs = connection.options.maxQueryExecutionTime;
+    if (slowMs && ms > slowMs) connection.logger.logQuerySlow(ms, this.sql, [id]);
+    return result.rows;
   }
 }

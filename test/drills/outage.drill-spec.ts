@@ -116,7 +116,7 @@ describe('outage drills: PostgreSQL and Redis stopped and restarted under load',
     return answer;
   }
 
-  /** One round: a write, a cached read, a webhook and a list, in parallel. */
+  /** One round: a write, a cached read, a read by key, a webhook and a list, in parallel. */
   async function round(phase: string): Promise<void> {
     const n = ++counter;
     const email = `drill-${n}@example.com`;
@@ -128,6 +128,8 @@ describe('outage drills: PostgreSQL and Redis stopped and restarted under load',
         body: JSON.stringify({ name: `Drill ${n}`, email }),
       }).then((a) => a.status === 201 && ackedUsers.push(email)),
       call(phase, 'profile', `/api/v1/users/${knownUser}/profile`),
+      // By primary key: on PostgreSQL straight from the pool (primary-key-reader.ts), not TypeORM's runner.
+      call(phase, 'userById', `/api/v1/users/${knownUser}`),
       call(phase, 'webhook', '/api/v1/webhooks/acme', {
         method: 'POST',
         headers: delivery.headers,
