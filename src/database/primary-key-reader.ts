@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import type { EntityManager, ObjectLiteral, Repository } from 'typeorm';
 
@@ -13,15 +14,18 @@ import type { EntityManager, ObjectLiteral, Repository } from 'typeorm';
  * Only plain columns of one table: entities with relations, embedded columns or a composite key
  * are refused at construction.
  *
- * On PostgreSQL, outside a transaction, the statement goes to the driver's pool directly as a named
- * prepared statement: TypeORM's query runner (a runner object, its events and result wrapper per call)
- * and the server's parse and plan of the same text on every call are skipped. The pool is TypeORM's
- * own (its size, timeouts and timed checkouts apply), errors are the driver's (database-errors.ts
- * classifies them), and a slow statement is reported to TypeORM's logger as its runner would.
+ * Outside a transaction the statement also skips TypeORM's query runner (a runner, its events and
+ * result wrapper, several awaits per call) and goes to the driver: on PostgreSQL to TypeORM's pool as a
+ * named prepared statement (no parse and plan of the same text on the server per call; the pool's
+ * size, timeouts and timed checkouts apply), on SQLite to a statement prepared once on TypeORM's one
+ * connection (the connection every other statement uses, so it sees what they see). Errors are the
+ * driver's (database-errors.ts classifies them), and a slow statement is reported to TypeORM's logger
+ * as its runner would.
  */
 export class PrimaryKeyReader<E extends ObjectLiteral> {
   private readonly sql: string;
-  private readonly prepared?: pg.QueryConfig;
+  private readonly direct: (id: string | number) => Promise<Record<string, unknown>[]>;
+  private sqliteStatement?: { database: Database.Database; statement: Database.Statement<[string | number]> };
 
   constructor(private readonly repository: Repository<E>) {
     const { metadata } = repository;
@@ -33,16 +37,33 @@ export class PrimaryKeyReader<E extends ObjectLiteral> {
     const columns = metadata.columns.map((c) => driver.escape(c.databaseName)).join(', ');
     const key = driver.escape(metadata.primaryColumns[0].databaseName);
     this.sql = `SELECT ${columns} FROM ${driver.escape(metadata.tableName)} WHERE ${key} = ${driver.createParameter('id', 0)}`;
+    const type = driver.options.type;
     // Named per table: one statement text per name on every pooled connection, as PostgreSQL requires.
-    if (driver.options.type === 'postgres') this.prepared = { name: `pk_${metadata.tableName}`, text: this.sql };
+    const name = `pk_${metadata.tableName}`;
+    this.direct =
+      type === 'postgres'
+        ? async (id) => {
+            const started = Date.now();
+            const { rows } = await this.pool().query<Record<string, unknown>>({ name, text: this.sql, values: [id] });
+            this.reportSlow(id, started);
+            return rows;
+          }
+        : type === 'better-sqlite3'
+          ? (id) => {
+              // Synchronous, as better-sqlite3 is: an error throws here and rejects find().
+              const started = Date.now();
+              const rows = this.fromSqlite(id);
+              this.reportSlow(id, started);
+              return Promise.resolve(rows);
+            }
+          : (id) => repository.manager.query(this.sql, [id]);
   }
 
   /** The entity with this key, or null; through `manager` inside a transaction. */
   async find(id: string | number, manager?: EntityManager): Promise<E | null> {
-    const rows =
-      this.prepared && !manager
-        ? await this.fromPool(this.prepared, id)
-        : await (manager ?? this.repository.manager).query<Record<string, unknown>[]>(this.sql, [id]);
+    // A closed data source: TypeORM's runner answers with its not-connected error (503), not the driver.
+    const through = manager ?? (this.repository.manager.connection.isInitialized ? undefined : this.repository.manager);
+    const rows = through ? await through.query<Record<string, unknown>[]>(this.sql, [id]) : await this.direct(id);
     const row = rows[0];
     if (row === undefined) return null;
     const { metadata } = this.repository;
@@ -54,14 +75,26 @@ export class PrimaryKeyReader<E extends ObjectLiteral> {
     return entity;
   }
 
-  private async fromPool(prepared: pg.QueryConfig, id: string | number): Promise<Record<string, unknown>[]> {
+  private pool(): pg.Pool {
+    return (this.repository.manager.connection.driver as unknown as { master: pg.Pool }).master;
+  }
+
+  /** Prepared on first use, and again if the data source reopened its connection. */
+  private fromSqlite(id: string | number): Record<string, unknown>[] {
+    const { databaseConnection: database } = this.repository.manager.connection.driver as unknown as {
+      databaseConnection: Database.Database;
+    };
+    if (this.sqliteStatement?.database !== database) {
+      this.sqliteStatement = { database, statement: database.prepare<[string | number]>(this.sql) };
+    }
+    const row = this.sqliteStatement.statement.get(id) as Record<string, unknown> | undefined;
+    return row === undefined ? [] : [row];
+  }
+
+  private reportSlow(id: string | number, started: number): void {
     const { connection } = this.repository.manager;
-    const pool = (connection.driver as unknown as { master: pg.Pool }).master;
-    const started = Date.now();
-    const result = await pool.query<Record<string, unknown>>({ ...prepared, values: [id] });
     const ms = Date.now() - started;
     const slowMs = connection.options.maxQueryExecutionTime;
     if (slowMs && ms > slowMs) connection.logger.logQuerySlow(ms, this.sql, [id]);
-    return result.rows;
   }
 }
