@@ -5,15 +5,13 @@
 // BENCH_ALT_ROUNDS (default 9) rounds of BENCH_ALT_SECONDS (default 3) per case, 50 connections;
 // PostgreSQL by id joins when a server answers at BENCH_DATABASE_URL; BENCH_ALT_ENTRY picks the build.
 import { join } from 'node:path';
-import { benchAppEnv, cpuRatio, load, scratchPostgres, startPinned, stop, tempDir } from './lib.js';
+import { benchAppEnv, cpuRatio, load, median, scratchPostgres, startPinned, stop, tempDir } from './lib.js';
 import { replayableHeaders, seedUsers } from './rest.js';
 
 const ROUNDS = Number(process.env.BENCH_ALT_ROUNDS ?? 9);
 const SECONDS = Number(process.env.BENCH_ALT_SECONDS ?? 3);
 // The app's entry: the bundle `npm start` runs, or another build's (a checkout's dist/bundle/main.js).
 const ENTRY = process.env.BENCH_ALT_ENTRY ?? 'dist/bundle/main.js';
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function startApp(port, databaseEnv) {
   const base = `http://127.0.0.1:${port}`;

@@ -2,13 +2,13 @@
 // what else the machine runs, so two builds (or two runs) compare within a few per cent where CPU
 // time on this virtual machine moved ±50 % between identical runs. What they leave out is the
 // kernel's share (socket reads and writes, epoll), the same for every server answering the same bytes.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { parseDump } from './callgrind-attribution.js';
-import { tempDir } from './lib.js';
+import { median, startServer, stop, tempDir } from './lib.js';
 
 const run = promisify(execFile);
 
@@ -19,35 +19,20 @@ const VG_ENV = { HOST: '127.0.0.1' };
 /** The server `node args` under callgrind, counting nothing until `measure` turns it on. */
 export async function startCallgrind(args, env, readyUrl, { timeoutMs = 300_000, nodeArgs = [] } = {}) {
   const dir = tempDir('bench-callgrind-');
-  const child = spawn(
-    'valgrind',
-    [
-      '--tool=callgrind',
-      '--instr-atstart=no',
-      `--callgrind-out-file=${join(dir, 'cg.%p')}`,
-      process.execPath,
-      // Compilation and garbage collection on the main thread: under valgrind, which runs one thread at a
-      // time, V8's background threads would get their turn at random and optimised code arrive late.
-      '--single-threaded',
-      ...nodeArgs,
-      ...args,
-    ],
-    { env: { ...process.env, ...env, ...VG_ENV }, stdio: ['ignore', 'ignore', 'pipe'] },
+  const valgrind = ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'cg.%p')}`];
+  // --single-threaded: compilation and garbage collection on the main thread; under valgrind, which runs one
+  // thread at a time, V8's background threads would get their turn at random and optimised code arrive late.
+  const child = await startServer(
+    valgrind,
+    ['--single-threaded', ...nodeArgs, ...args],
+    { ...env, ...VG_ENV },
+    readyUrl,
+    {
+      timeoutMs,
+      pollMs: 500,
+    },
   );
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited under valgrind: ${stderr}`);
-    try {
-      if ((await fetch(readyUrl)).ok) return { child, dir };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server not ready under valgrind at ${readyUrl}: ${stderr}`);
+  return { child, dir };
 }
 
 async function control(server, ...args) {
@@ -65,8 +50,6 @@ function lastDump(dir) {
   if (!match) throw new Error(`no summary in ${newest.f}`);
   return { path, total: Number(match[1]) };
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // V8's compilers, entered from running code through these runtime functions (with --single-threaded
 // their jobs run inside them; a budget interrupt is where tiering decides to optimise). Tiering up goes on
@@ -152,11 +135,6 @@ export async function measure(
 }
 
 export async function stopCallgrind(server) {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((r) => server.child.once('exit', r));
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 60_000);
-  await exited;
-  clearTimeout(timer);
+  await stop(server.child, { killAfterMs: 60_000 });
   rmSync(`/tmp/perf-${server.child.pid}.map`, { force: true });
 }

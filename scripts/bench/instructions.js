@@ -22,6 +22,8 @@ const SIZES = {
   warmup: Number(process.env.BENCH_INSTR_WARMUP ?? 6000),
 };
 const BREAKDOWN = process.env.BENCH_INSTR_BREAKDOWN === '1';
+/** Thousands of instructions, as the tables print them. */
+const k = (n) => (n === undefined ? '–' : `${(n / 1000).toFixed(1)} k`);
 // BENCH_INSTR_POSTGRES_ONLY=1: only user by id on PostgreSQL (its breakdown, say), without the ratios.
 const POSTGRES_ONLY = process.env.BENCH_INSTR_POSTGRES_ONLY === '1';
 const NODE_ARGS = BREAKDOWN ? ['--perf-basic-prof'] : [];
@@ -40,10 +42,7 @@ async function counted(server, name, opts) {
   const top = [...charged]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 15)
-    .map(
-      ([fn, cost]) =>
-        `  - ${(cost / row.requests / 1000).toFixed(1)} k ${fn.replace(/file:\/\/\/.*?\/(node_modules|dist)\//, '$1/')}`,
-    );
+    .map(([fn, cost]) => `  - ${k(cost / row.requests)} ${fn.replace(/file:\/\/\/.*?\/(node_modules|dist)\//, '$1/')}`);
   return { ...row, parts, top };
 }
 
@@ -54,7 +53,6 @@ function topFunctions(rows) {
 }
 
 function breakdownTable(rows) {
-  const k = (n) => (n === undefined ? '–' : `${(n / 1000).toFixed(1)} k`);
   const lines = [
     `| component (instructions per request, last round) | ${rows.map((r) => r.name).join(' | ')} |`,
     `|---|${rows.map(() => '---:').join('|')}|`,
@@ -128,7 +126,6 @@ export async function run() {
     }
   }
   if (POSTGRES_ONLY) {
-    const k = (n) => `${(n / 1000).toFixed(1)} k`;
     return {
       title: 'Instructions per request under callgrind, user by id on PostgreSQL',
       markdown:
@@ -144,7 +141,6 @@ export async function run() {
     BARE_HEADERS: JSON.stringify(answer.headers),
   });
   const sameBody = await measureBare(3322, 'bare Fastify, same body', { BARE_BODY: answer.body });
-  const k = (n) => `${(n / 1000).toFixed(1)} k`;
   const lines = [
     '| case | instructions per request | last three rounds, min–max (rounds run) | ratio (same bytes ÷ case) | compiling per request (taken off) | idle per second (taken off) | failed |',
     '|---|---:|---:|---:|---:|---:|---:|',

@@ -14,14 +14,18 @@ export function tempDir(prefix) {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Starts `node args` pinned to the server core; resolves once `readyUrl` answers 200. */
-export async function startPinned(args, env, readyUrl, { timeoutMs = 30000 } = {}) {
-  const child = spawn('taskset', ['-c', SERVER_CORE, process.execPath, ...args], {
+/**
+ * Spawns `launcher… node args` (launcher: a command that execs node in its own process, so the child's
+ * pid is node's) and resolves once `readyUrl` answers 200.
+ */
+export async function startServer(launcher, args, env, readyUrl, { timeoutMs = 30000, pollMs = 200 } = {}) {
+  const [command, ...prefix] = launcher;
+  const child = spawn(command, [...prefix, process.execPath, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
@@ -31,20 +35,29 @@ export async function startPinned(args, env, readyUrl, { timeoutMs = 30000 } = {
     } catch {
       // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   child.kill('SIGKILL');
   throw new Error(`server not ready at ${readyUrl}: ${stderr}`);
 }
 
-export async function stop(child) {
+/** Starts `node args` pinned to the server core; resolves once `readyUrl` answers 200. */
+export function startPinned(args, env, readyUrl, options) {
+  return startServer(['taskset', '-c', SERVER_CORE], args, env, readyUrl, options);
+}
+
+/** SIGTERM, then SIGKILL if the child has not exited after `killAfterMs`. */
+export async function stop(child, { killAfterMs = 10000 } = {}) {
   if (!child || child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   await exited;
   clearTimeout(timer);
 }
+
+/** The middle value (the upper one of an even count). */
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // Linux reports process CPU time in clock ticks; 100 per second on every x86_64 kernel we run on.
 const CLOCK_TICKS_PER_S = Number(process.env.BENCH_CLK_TCK ?? 100);

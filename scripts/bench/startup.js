@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SERVER_CORE, benchToken, load, processCpuMicros, stop, tempDir } from './lib.js';
+import { SERVER_CORE, benchToken, load, median, processCpuMicros, stop, tempDir } from './lib.js';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);
 const LOAD_S = Number(process.env.BENCH_STARTUP_LOAD_S ?? 60);
@@ -89,14 +89,13 @@ export async function run() {
   } finally {
     await stop(child);
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)];
-  const cpuMedian = [...cpuTimes].sort((a, b) => a - b)[Math.floor(cpuTimes.length / 2)];
+  const wallMedian = median(times);
+  const cpuMedian = median(cpuTimes);
   const markdown = [
     '| measure | value |',
     '|---|---:|',
-    `| start → /health/ready 200, median of ${RUNS} (ms) | ${median.toFixed(0)} |`,
-    `| start → ready, slowest (ms) | ${sorted[sorted.length - 1].toFixed(0)} |`,
+    `| start → /health/ready 200, median of ${RUNS} (ms) | ${wallMedian.toFixed(0)} |`,
+    `| start → ready, slowest (ms) | ${Math.max(...times).toFixed(0)} |`,
     `| server CPU time to ready, median (ms) | ${cpuMedian.toFixed(0)} |`,
     `| RSS idle after start (MB) | ${idle.toFixed(0)} |`,
     `| RSS after ${LOAD_S} s of load (MB) | ${loaded.toFixed(0)} |`,
@@ -105,7 +104,7 @@ export async function run() {
     title: `Start-up time and memory (${ENTRY}, SQLite, production mode, migrations already applied)`,
     markdown,
     targets: [
-      { what: 'start → ready < 1.5 s (median)', met: median < 1500 },
+      { what: 'start → ready < 1.5 s (median)', met: wallMedian < 1500 },
       { what: 'RSS idle < 150 MB', met: idle < 150 },
     ],
   };
