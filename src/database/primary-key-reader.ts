@@ -24,7 +24,8 @@ import type { EntityManager, ObjectLiteral, Repository } from 'typeorm';
  */
 export class PrimaryKeyReader<E extends ObjectLiteral> {
   private readonly sql: string;
-  private readonly direct: (id: string | number) => Promise<Record<string, unknown>[]>;
+  private readonly driver: string;
+  private readonly statementName: string;
   private sqliteStatement?: { database: Database.Database; statement: Database.Statement<[string | number]> };
 
   constructor(private readonly repository: Repository<E>) {
@@ -37,33 +38,14 @@ export class PrimaryKeyReader<E extends ObjectLiteral> {
     const columns = metadata.columns.map((c) => driver.escape(c.databaseName)).join(', ');
     const key = driver.escape(metadata.primaryColumns[0].databaseName);
     this.sql = `SELECT ${columns} FROM ${driver.escape(metadata.tableName)} WHERE ${key} = ${driver.createParameter('id', 0)}`;
-    const type = driver.options.type;
+    this.driver = driver.options.type;
     // Named per table: one statement text per name on every pooled connection, as PostgreSQL requires.
-    const name = `pk_${metadata.tableName}`;
-    this.direct =
-      type === 'postgres'
-        ? async (id) => {
-            const started = Date.now();
-            const { rows } = await this.pool().query<Record<string, unknown>>({ name, text: this.sql, values: [id] });
-            this.reportSlow(id, started);
-            return rows;
-          }
-        : type === 'better-sqlite3'
-          ? (id) => {
-              // Synchronous, as better-sqlite3 is: an error throws here and rejects find().
-              const started = Date.now();
-              const rows = this.fromSqlite(id);
-              this.reportSlow(id, started);
-              return Promise.resolve(rows);
-            }
-          : (id) => repository.manager.query(this.sql, [id]);
+    this.statementName = `pk_${metadata.tableName}`;
   }
 
   /** The entity with this key, or null; through `manager` inside a transaction. */
   async find(id: string | number, manager?: EntityManager): Promise<E | null> {
-    // A closed data source: TypeORM's runner answers with its not-connected error (503), not the driver.
-    const through = manager ?? (this.repository.manager.connection.isInitialized ? undefined : this.repository.manager);
-    const rows = through ? await through.query<Record<string, unknown>[]>(this.sql, [id]) : await this.direct(id);
+    const rows = await this.rows(id, manager);
     const row = rows[0];
     if (row === undefined) return null;
     const { metadata } = this.repository;
@@ -73,6 +55,27 @@ export class PrimaryKeyReader<E extends ObjectLiteral> {
       column.setEntityValue(entity, driver.prepareHydratedValue(row[column.databaseName], column));
     }
     return entity;
+  }
+
+  private async rows(id: string | number, manager?: EntityManager): Promise<Record<string, unknown>[]> {
+    const { connection } = this.repository.manager;
+    const direct = this.driver === 'postgres' || this.driver === 'better-sqlite3';
+    // Inside a transaction, on another driver, or with the data source closed (TypeORM's runner answers
+    // with its not-connected error, a 503, where the driver's would be a 500): through TypeORM.
+    if (manager || !direct || !connection.isInitialized) {
+      return (manager ?? this.repository.manager).query<Record<string, unknown>[]>(this.sql, [id]);
+    }
+    const started = Date.now();
+    // better-sqlite3 is synchronous: an error throws here and rejects find().
+    const rows =
+      this.driver === 'postgres'
+        ? (await this.pool().query<Record<string, unknown>>({ name: this.statementName, text: this.sql, values: [id] }))
+            .rows
+        : this.fromSqlite(id);
+    const ms = Date.now() - started;
+    const slowMs = connection.options.maxQueryExecutionTime;
+    if (slowMs && ms > slowMs) connection.logger.logQuerySlow(ms, this.sql, [id]);
+    return rows;
   }
 
   private pool(): pg.Pool {
@@ -89,12 +92,5 @@ export class PrimaryKeyReader<E extends ObjectLiteral> {
     }
     const row = this.sqliteStatement.statement.get(id) as Record<string, unknown> | undefined;
     return row === undefined ? [] : [row];
-  }
-
-  private reportSlow(id: string | number, started: number): void {
-    const { connection } = this.repository.manager;
-    const ms = Date.now() - started;
-    const slowMs = connection.options.maxQueryExecutionTime;
-    if (slowMs && ms > slowMs) connection.logger.logQuerySlow(ms, this.sql, [id]);
   }
 }
