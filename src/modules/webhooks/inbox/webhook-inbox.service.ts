@@ -2,54 +2,25 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { newEventId } from './event-id.js';
+import { GroupWriter } from './group-writer.js';
+import type { Backlog, ClaimedEvent, DueEvent, NewInboxEvent, StoredEvent as Stored } from './inbox-rows.js';
 import { WEBHOOK_INTAKE } from '../../../database/webhook-intake.js';
 import { PortableSql } from '../../../database/portable-sql.js';
 import { isUniqueViolation } from '../../../common/resource/unique-violation.js';
 
-export interface NewInboxEvent {
-  /** `ignored` when no handler exists for the type: stored finished, never dispatched. */
-  status?: 'pending' | 'ignored';
-  source: string;
-  externalEventId: string;
-  type: string;
-  body: Buffer;
-  headers: Record<string, string>;
-  signedAt?: Date;
-}
-
-/** An event a worker holds the lease of. */
-export interface ClaimedEvent {
-  id: string;
-  source: string;
-  externalEventId: string;
-  type: string;
-  /** This attempt, from 1. */
-  attempts: number;
-  body: Buffer;
-  headers: Record<string, string>;
-  receivedAt: Date;
-}
-
-export interface DueEvent {
-  id: string;
-  status: 'pending' | 'retrying' | 'processing';
-  attempts: number;
-}
-
-export interface Backlog {
-  pending: number;
-  retrying: number;
-  processing: number;
-  dead: number;
-  oldestPendingAt: Date | null;
-}
+export type { Backlog, ClaimedEvent, DueEvent, NewInboxEvent } from './inbox-rows.js';
 
 const LAST_ERROR_MAX = 2000;
 
-const INSERT_EVENT = `INSERT INTO webhook_events (id, source, external_event_id, type, status, attempts, body, headers,
-     received_at, signed_at, available_at, processed_at, updated_at)
-   VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)
-   ON CONFLICT (source, external_event_id) DO NOTHING RETURNING id`;
+const eventKey = (source: unknown, externalId: unknown) => `${String(source)}\n${String(externalId)}`;
+
+const INSERT_COLUMNS = `INSERT INTO webhook_events (id, source, external_event_id, type, status, attempts, body, headers,
+     received_at, signed_at, available_at, processed_at, updated_at) VALUES `;
+const EVENT_VALUES = '(?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)';
+const ON_CONFLICT = ' ON CONFLICT (source, external_event_id) DO NOTHING RETURNING id, source, external_event_id';
+const INSERT_EVENT = INSERT_COLUMNS + EVENT_VALUES + ON_CONFLICT;
+/** The most events one grouped insert takes: 600 parameters, far below either database's limit. */
+const MAX_GROUP = 50;
 
 /**
  * The inbox table, the source of truth of the webhook flow. Hot paths are single SQL statements that run
@@ -59,6 +30,7 @@ const INSERT_EVENT = `INSERT INTO webhook_events (id, source, external_event_id,
  */
 @Injectable()
 export class WebhookInbox extends PortableSql {
+  private readonly intakeWriter: GroupWriter<{ event: NewInboxEvent; now: Date }, Stored>;
   private backlogCache: { at: number; value: Promise<Backlog> } | null = null;
 
   constructor(
@@ -67,29 +39,59 @@ export class WebhookInbox extends PortableSql {
     @Optional() @Inject(WEBHOOK_INTAKE) private readonly intake: DataSource = dataSource,
   ) {
     super(dataSource);
+    // As many grouped inserts at once as the intake pool has connections; one on SQLite (one writer).
+    const poolSize = (intake.options as { poolSize?: number }).poolSize ?? 10;
+    this.intakeWriter = new GroupWriter((events) => this.insertGroup(events), {
+      concurrency: this.postgres ? poolSize : 1,
+      maxGroup: MAX_GROUP,
+    });
   }
 
   /**
-   * One statement, so one transaction: the row exists once it returns. A second delivery of the same
-   * (source, external id) changes nothing and gets the first row's id.
+   * Stores an event the receiver will acknowledge: it resolves once the row is committed (one statement,
+   * maybe shared with other events: see insertGroup). A second delivery of the same (source, external
+   * id) changes nothing and gets the first row's id.
    */
-  async insert(event: NewInboxEvent, now = new Date()): Promise<{ eventId: string; duplicate: boolean }> {
+  async insert(event: NewInboxEvent, now = new Date()): Promise<Stored> {
+    return this.intakeWriter.write({ event, now });
+  }
+
+  /**
+   * Events the receiver acknowledges, in one statement (GroupWriter: what queued while the intake's
+   * connections were busy). The first of several with one (source, external id) is stored; the others,
+   * like a redelivery of a stored one, are duplicates and get the stored row's id.
+   */
+  private insertGroup(group: { event: NewInboxEvent; now: Date }[]): Promise<Stored[]> {
     return this.serial(async () => {
+      const sql = INSERT_COLUMNS + group.map(() => EVENT_VALUES).join(', ') + ON_CONFLICT;
+      const params = group.flatMap(({ event, now }) => this.insertParams(event, now));
+      let inserted = new Map<string, string>();
       try {
-        const { rows } = await this.exec(INSERT_EVENT, this.insertParams(event, now), undefined, this.intake);
-        if (rows.length === 1) return { eventId: String(rows[0].id), duplicate: false };
+        const { rows } = await this.exec(sql, params, undefined, this.intake);
+        inserted = new Map(rows.map((row) => [eventKey(row.source, row.external_event_id), String(row.id)]));
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
       }
-      const existing = await this.exec(
-        'SELECT id FROM webhook_events WHERE source = ? AND external_event_id = ?',
-        [event.source, event.externalEventId],
-        undefined,
-        this.intake,
-      );
-      if (existing.rows.length !== 1) throw new Error('webhook insert conflicted but no row exists');
-      return { eventId: String(existing.rows[0].id), duplicate: true };
+      const stored: Stored[] = [];
+      for (const { event } of group) {
+        const key = eventKey(event.source, event.externalEventId);
+        const eventId = inserted.get(key);
+        inserted.delete(key);
+        stored.push(eventId === undefined ? await this.storedDuplicate(event) : { eventId, duplicate: false });
+      }
+      return stored;
     });
+  }
+
+  private async storedDuplicate(event: NewInboxEvent): Promise<Stored> {
+    const existing = await this.exec(
+      'SELECT id FROM webhook_events WHERE source = ? AND external_event_id = ?',
+      [event.source, event.externalEventId],
+      undefined,
+      this.intake,
+    );
+    if (existing.rows.length !== 1) throw new Error('webhook insert conflicted but no row exists');
+    return { eventId: String(existing.rows[0].id), duplicate: true };
   }
 
   /**
