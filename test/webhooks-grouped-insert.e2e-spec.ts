@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { WebhookInbox } from '../src/modules/webhooks/inbox/webhook-inbox.service.js';
+import { WebhookWorker } from '../src/modules/webhooks/dispatch/webhook-worker.service.js';
 import type { NewInboxEvent } from '../src/modules/webhooks/inbox/inbox-rows.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 import { STANDARD_SECRET } from './support/webhook-deliveries.js';
@@ -45,7 +46,15 @@ describe('webhook inbox: grouped inserts (e2e)', () => {
     const ids = Array.from({ length: 120 }, () => randomUUID());
     const exec = jest.spyOn(inbox, 'exec');
     try {
-      const stored = await Promise.all(ids.map((id) => inbox.insert(event(id))));
+      const pending = ids.map((id) => inbox.insert(event(id)));
+      // Those that found no free intake connection wait for the next group, and /debug says how many.
+      // details() reads the count before its first await: the same moment as the line after it.
+      const debug = t.app.get(WebhookWorker).details();
+      const waiting = inbox.intakeWaiting;
+      expect(waiting).toBeGreaterThan(0);
+      expect((await debug).intakeWaiting).toBe(waiting);
+      const stored = await Promise.all(pending);
+      expect(inbox.intakeWaiting).toBe(0);
       expect(stored.every((s) => !s.duplicate)).toBe(true);
       expect(new Set(stored.map((s) => s.eventId)).size).toBe(ids.length);
       const inserts = exec.mock.calls.filter(([sql]) => sql.startsWith('INSERT INTO webhook_events'));

@@ -247,6 +247,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       claims: { ...this.claims },
       leaseRenewals: this.leaseRenewals,
       sqliteLockDepth: this.inbox.lockDepth,
+      intakeWaiting: this.inbox.intakeWaiting,
       lastSweep: this.sweeper.last,
       settings: {
         maxAttempts: this.settings.maxAttempts,

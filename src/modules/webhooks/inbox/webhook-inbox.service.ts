@@ -56,6 +56,11 @@ export class WebhookInbox extends PortableSql {
     return this.intakeWriter.write({ event, now });
   }
 
+  /** Deliveries waiting for an intake connection, which the next grouped insert takes (/debug). */
+  get intakeWaiting(): number {
+    return this.intakeWriter.waiting;
+  }
+
   /**
    * Events the receiver acknowledges, in one statement (GroupWriter: what queued while the intake's
    * connections were busy). The first of several with one (source, external id) is stored; the others,
