@@ -2,6 +2,7 @@ import { Init1732400000000 } from './1732400000000-init.js';
 import { Integrations1733100000000 } from './1733100000000-integrations.js';
 import { WebhookEvents1733000000000 } from './1733000000000-webhook-events.js';
 import { UsersListIndexes1733200000000 } from './1733200000000-users-list-indexes.js';
+import { UsersRowCount1733300000000 } from './1733300000000-users-row-count.js';
 
 /**
  * The migrations of the modules that predate module manifests, and the payments and messages tables'
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   WebhookEvents1733000000000,
   Integrations1733100000000,
   UsersListIndexes1733200000000,
+  UsersRowCount1733300000000,
 ];

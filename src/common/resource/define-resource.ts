@@ -29,6 +29,11 @@ export interface ResourceOptions<F extends Fields> {
   filters?: (keyof F & string)[];
   /** Indexes of the table, as its migrations create them (documented on the entity). */
   indexes?: { name: string; columns: string[] }[];
+  /**
+   * The table's count is kept by the database (a migration calls `trackRowCount`, database/row-counts.ts):
+   * the unfiltered list reads its `total` there instead of counting the table. For large collections.
+   */
+  trackedTotal?: boolean;
 }
 
 export interface ResourceDefinition<F extends Fields> {
@@ -39,6 +44,8 @@ export interface ResourceDefinition<F extends Fields> {
   readonly representationFields: readonly string[];
   readonly sortable: readonly string[];
   readonly filters: readonly (keyof F & string)[];
+  /** See ResourceOptions.trackedTotal. */
+  readonly trackedTotal: boolean;
   readonly entity: new () => Row<F>;
   readonly dto: new () => Representation<F>;
   readonly createDto: new () => Partial<Values<F>>;
@@ -162,6 +169,7 @@ export function defineResource<F extends Fields>(options: ResourceOptions<F>): R
     representationFields: naming.representationFields,
     sortable,
     filters,
+    trackedTotal: options.trackedTotal === true,
     entity: entity as new () => Row<F>,
     dto: dto as new () => Representation<F>,
     createDto: createDto as new () => Partial<Values<F>>,

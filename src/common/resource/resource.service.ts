@@ -1,6 +1,7 @@
 import type { EntityManager, FindManyOptions, FindOptionsWhere, Repository } from 'typeorm';
 import { ulid } from 'ulid';
 import { PrimaryKeyReader } from '../../database/primary-key-reader.js';
+import { trackedRowCount } from '../../database/row-counts.js';
 import { CollectionExport } from '../http/csv.js';
 import { assertIfMatch } from '../http/etag.js';
 import { Page } from '../http/list-query.js';
@@ -34,7 +35,8 @@ export class ResourceService<F extends Fields> {
   }
 
   async list(query: ListQuery): Promise<Page<Representation<F>>> {
-    const [rows, total] = await this.repository.findAndCount(this.findOptions(query, query.offset, query.limit));
+    const options = this.findOptions(query, query.offset, query.limit);
+    const [rows, total] = await Promise.all([this.repository.find(options), this.total(options)]);
     return new Page(
       rows.map((r) => this.resource.represent(r)),
       total,
@@ -51,7 +53,7 @@ export class ResourceService<F extends Fields> {
    * export may be missed or repeated; the id tie-breaker keeps the order stable otherwise.
    */
   async export(query: ListQuery, batchSize = EXPORT_BATCH): Promise<CollectionExport> {
-    const total = await this.repository.count({ where: this.findOptions(query, 0, 1).where });
+    const total = await this.total(this.findOptions(query, 0, 1));
     const read = (offset: number, size: number) => this.repository.find(this.findOptions(query, offset, size));
     const represent = (rows: Row<F>[]) => rows.map((r) => this.resource.represent(r));
     async function* batches(): AsyncGenerator<Representation<F>[]> {
@@ -63,6 +65,15 @@ export class ResourceService<F extends Fields> {
       }
     }
     return new CollectionExport(total, batches());
+  }
+
+  /** All matching rows: the count the database keeps when the list is unfiltered and the table tracked. */
+  private async total(options: FindManyOptions<Row<F>>): Promise<number> {
+    if (this.resource.trackedTotal && Object.keys(options.where ?? {}).length === 0) {
+      const kept = await trackedRowCount(this.repository.manager.connection, this.repository.metadata.tableName);
+      if (kept !== undefined) return kept;
+    }
+    return this.repository.count({ where: options.where });
   }
 
   private findOptions(query: ListQuery, skip: number, take: number): FindManyOptions<Row<F>> {

@@ -22,4 +22,6 @@ export const usersResource = defineResource({
     { name: 'ix_users_updated_at_id', columns: ['updatedAt', 'id'] },
     { name: 'ix_users_name_id', columns: ['name', 'id'] },
   ],
+  // The unfiltered list's total is the count the database keeps (migration 1733300000000).
+  trackedTotal: true,
 });
