@@ -190,6 +190,11 @@ export class PaymentsService {
     if (existing.providerPaymentId !== null) return { payment: PaymentDto.from(existing), replayed: true };
     const inflight = this.confirming.get(existing.id);
     if (inflight) return { payment: PaymentDto.from(await inflight), replayed: true };
+    // The row was read before a call of this process finished: that call stores the provider's answer
+    // before it stops being tracked, so a second read sees it (without it, a concurrent duplicate asked
+    // the provider again and answered 201: seen in test:pg under load).
+    const current = await this.payments.findOneByOrFail({ id: existing.id });
+    if (current.providerPaymentId !== null) return { payment: PaymentDto.from(current), replayed: true };
     // Its provider call failed earlier (or runs in another process): ask again with the same key.
     return {
       payment: PaymentDto.from(await this.track(existing.id, this.callProvider(existing, requestId))),
