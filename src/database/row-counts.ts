@@ -16,6 +16,36 @@ export const ROW_COUNTS = 'row_counts';
 
 const isPostgres = (runner: QueryRunner) => runner.connection.options.type === 'postgres';
 
+/** The triggers that keep `table`'s count, by name, with the statement creating each (one list per database). */
+function counterTriggers(runner: QueryRunner, table: string): { name: string; create: string }[] {
+  const name = (event: string) => `${table}_row_count_${event.toLowerCase()}`;
+  if (isPostgres(runner)) {
+    // Per statement, over its transition table: one UPDATE of the counter row per INSERT or DELETE
+    // statement, however many rows it writes. Per row, an INSERT … SELECT of 1M rows updated the one
+    // counter row 1M times in one transaction, each walking the row's growing chain of versions
+    // (it had not finished after 7 minutes).
+    const track = `FOR EACH STATEMENT EXECUTE FUNCTION ${ROW_COUNTS}_track()`;
+    return [
+      ['INSERT', 'REFERENCING NEW TABLE AS changed '],
+      ['DELETE', 'REFERENCING OLD TABLE AS changed '],
+      ['TRUNCATE', ''],
+    ].map(([event, transition]) => ({
+      name: name(event),
+      create: `CREATE TRIGGER ${name(event)} AFTER ${event} ON "${table}" ${transition}${track}`,
+    }));
+  }
+  // SQLite fires these for `DELETE FROM t` without WHERE too (triggers turn off its truncate shortcut).
+  return [
+    ['INSERT', '+ 1'],
+    ['DELETE', '- 1'],
+  ].map(([event, delta]) => ({
+    name: name(event),
+    create: `CREATE TRIGGER ${name(event)} AFTER ${event} ON "${table}" BEGIN
+               UPDATE ${ROW_COUNTS} SET row_count = row_count ${delta} WHERE table_name = '${table}';
+             END`,
+  }));
+}
+
 /** In a migration: keep the row count of `table` from now on (idempotent: it recounts). */
 export async function trackRowCount(runner: QueryRunner, table: string): Promise<void> {
   await runner.query(
@@ -23,10 +53,6 @@ export async function trackRowCount(runner: QueryRunner, table: string): Promise
   );
   await untrackRowCount(runner, table);
   if (isPostgres(runner)) {
-    // Per statement, over its transition table: one UPDATE of the counter row per INSERT or DELETE
-    // statement, however many rows it writes. Per row, an INSERT … SELECT of 1M rows updated the one
-    // counter row 1M times in one transaction, each walking the row's growing chain of versions
-    // (it had not finished after 7 minutes).
     await runner.query(`CREATE OR REPLACE FUNCTION ${ROW_COUNTS}_track() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF TG_OP = 'INSERT' THEN
@@ -38,40 +64,16 @@ export async function trackRowCount(runner: QueryRunner, table: string): Promise
         END IF;
         RETURN NULL;
       END $$`);
-    // Creating the triggers locks out writers until the migration commits, so the count below is exact.
-    const track = `FOR EACH STATEMENT EXECUTE FUNCTION ${ROW_COUNTS}_track()`;
-    await runner.query(
-      `CREATE TRIGGER ${table}_row_count_insert AFTER INSERT ON "${table}" REFERENCING NEW TABLE AS changed ${track}`,
-    );
-    await runner.query(
-      `CREATE TRIGGER ${table}_row_count_delete AFTER DELETE ON "${table}" REFERENCING OLD TABLE AS changed ${track}`,
-    );
-    await runner.query(`CREATE TRIGGER ${table}_row_count_truncate AFTER TRUNCATE ON "${table}" ${track}`);
-  } else {
-    // SQLite fires these for `DELETE FROM t` without WHERE too (triggers turn off its truncate shortcut).
-    for (const [event, delta] of [
-      ['INSERT', '+ 1'],
-      ['DELETE', '- 1'],
-    ]) {
-      await runner.query(
-        `CREATE TRIGGER ${table}_row_count_${event.toLowerCase()} AFTER ${event} ON "${table}" BEGIN
-           UPDATE ${ROW_COUNTS} SET row_count = row_count ${delta} WHERE table_name = '${table}';
-         END`,
-      );
-    }
   }
+  // On PostgreSQL creating the triggers locks out writers until the migration commits, so the count is exact.
+  for (const trigger of counterTriggers(runner, table)) await runner.query(trigger.create);
   await runner.query(`INSERT INTO ${ROW_COUNTS} (table_name, row_count) SELECT '${table}', COUNT(*) FROM "${table}"`);
 }
 
 /** In a migration's `down`: stop counting `table`. */
 export async function untrackRowCount(runner: QueryRunner, table: string): Promise<void> {
-  if (isPostgres(runner)) {
-    for (const suffix of ['insert', 'delete', 'truncate'])
-      await runner.query(`DROP TRIGGER IF EXISTS ${table}_row_count_${suffix} ON "${table}"`);
-  } else {
-    await runner.query(`DROP TRIGGER IF EXISTS ${table}_row_count_insert`);
-    await runner.query(`DROP TRIGGER IF EXISTS ${table}_row_count_delete`);
-  }
+  const on = isPostgres(runner) ? ` ON "${table}"` : '';
+  for (const { name } of counterTriggers(runner, table)) await runner.query(`DROP TRIGGER IF EXISTS ${name}${on}`);
   await runner.query(`DELETE FROM ${ROW_COUNTS} WHERE table_name = '${table}'`);
 }
 
