@@ -48,4 +48,23 @@ describe('users list indexes', () => {
       expect({ key, indexed: leading.has(COLUMN[key]) }).toEqual({ key, indexed: true });
     }
   });
+
+  it('reads a name-filtered page in the default order (and reversed) from one index, without a sort', async () => {
+    const db = t.app.get(DataSource);
+    const pg = db.options.type === 'postgres';
+    for (const direction of ['ASC', 'DESC']) {
+      const sql = `SELECT * FROM users WHERE name = ${pg ? '$1' : '?'}
+                   ORDER BY created_at ${direction}, id ${direction} LIMIT 20`;
+      const plan = pg
+        ? await db.transaction(async (manager) => {
+            // An empty table is read whole by any plan: tell the planner to plan for a large one.
+            await manager.query('SET LOCAL enable_seqscan = off');
+            const rows = await manager.query<{ 'QUERY PLAN': string }[]>(`EXPLAIN ${sql}`, ['Kim']);
+            return rows.map((r) => r['QUERY PLAN']).join('\n');
+          })
+        : (await db.query<{ detail: string }[]>(`EXPLAIN QUERY PLAN ${sql}`, ['Kim'])).map((r) => r.detail).join('\n');
+      expect(plan).toContain('ix_users_name_created_at_id');
+      expect(plan).not.toMatch(/Sort|TEMP B-TREE/);
+    }
+  });
 });

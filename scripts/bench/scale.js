@@ -49,7 +49,11 @@ async function pgSeeder(url) {
            FROM generate_series($1::int, $2::int - 1) AS i`,
         [from, to],
       );
-      await client.query('ANALYZE users');
+      // VACUUM as well: it sets the visibility map, without which a filtered COUNT(*) reads every
+      // matching row's heap page (1,000 random pages for the name filter at 1M rows: 19.6 ms against
+      // 1.4 ms by EXPLAIN ANALYZE). A PostgreSQL with autovacuum on (its default) does so by itself after
+      // a bulk insert; this machine's test server runs with it off, which left the figure to chance.
+      await client.query('VACUUM ANALYZE users');
     },
     close: () => client.end(),
   };

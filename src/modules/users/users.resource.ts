@@ -21,6 +21,8 @@ export const usersResource = defineResource({
     { name: 'ix_users_created_at_id', columns: ['createdAt', 'id'] },
     { name: 'ix_users_updated_at_id', columns: ['updatedAt', 'id'] },
     { name: 'ix_users_name_id', columns: ['name', 'id'] },
+    // The name filter in the default order (migration 1733400000000).
+    { name: 'ix_users_name_created_at_id', columns: ['name', 'createdAt', 'id'] },
   ],
   // The unfiltered list's total is the count the database keeps (migration 1733300000000).
   trackedTotal: true,
