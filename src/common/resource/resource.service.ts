@@ -1,11 +1,11 @@
-import type { EntityManager, FindManyOptions, FindOptionsWhere, Repository } from 'typeorm';
+import type { EntityManager, FindOptionsWhere, Repository } from 'typeorm';
 import { ulid } from 'ulid';
 import { PrimaryKeyReader } from '../../database/primary-key-reader.js';
 import { trackedRowCount } from '../../database/row-counts.js';
 import { CollectionExport } from '../http/csv.js';
 import { assertIfMatch } from '../http/etag.js';
 import { Page } from '../http/list-query.js';
-import { pageOrder } from './find-page.js';
+import { pageOrder, pageRows, readPage, type Direction } from './find-page.js';
 import { ProblemException, Problems } from '../http/problem.js';
 import type { ResourceDefinition, Representation, Row } from './define-resource.js';
 import type { Fields, Values } from './fields.js';
@@ -35,8 +35,16 @@ export class ResourceService<F extends Fields> {
   }
 
   async list(query: ListQuery): Promise<Page<Representation<F>>> {
-    const options = this.findOptions(query, query.offset, query.limit);
-    const [rows, total] = await Promise.all([this.repository.find(options), this.total(options)]);
+    const where = this.where(query);
+    const { rows, total } = await readPage(
+      {
+        rows: (order, skip, take) => pageRows(this.repository, where, order, skip, take),
+        count: () => this.total(where),
+      },
+      this.order(query),
+      query.offset,
+      query.limit,
+    );
     return new Page(
       rows.map((r) => this.resource.represent(r)),
       total,
@@ -53,8 +61,10 @@ export class ResourceService<F extends Fields> {
    * export may be missed or repeated; the id tie-breaker keeps the order stable otherwise.
    */
   async export(query: ListQuery, batchSize = EXPORT_BATCH): Promise<CollectionExport> {
-    const total = await this.total(this.findOptions(query, 0, 1));
-    const read = (offset: number, size: number) => this.repository.find(this.findOptions(query, offset, size));
+    const where = this.where(query);
+    const order = this.order(query);
+    const total = await this.total(where);
+    const read = (offset: number, size: number) => pageRows(this.repository, where, order, offset, size);
     const represent = (rows: Row<F>[]) => rows.map((r) => this.resource.represent(r));
     async function* batches(): AsyncGenerator<Representation<F>[]> {
       let size = Math.min(batchSize, FIRST_EXPORT_BATCH);
@@ -68,22 +78,24 @@ export class ResourceService<F extends Fields> {
   }
 
   /** All matching rows: the count the database keeps when the list is unfiltered and the table tracked. */
-  private async total(options: FindManyOptions<Row<F>>): Promise<number> {
-    if (this.resource.trackedTotal && Object.keys(options.where ?? {}).length === 0) {
+  private async total(where: FindOptionsWhere<Row<F>>): Promise<number> {
+    if (this.resource.trackedTotal && Object.keys(where).length === 0) {
       const kept = await trackedRowCount(this.repository.manager.connection, this.repository.metadata.tableName);
       if (kept !== undefined) return kept;
     }
-    return this.repository.count({ where: options.where });
+    return this.repository.count({ where });
   }
 
-  private findOptions(query: ListQuery, skip: number, take: number): FindManyOptions<Row<F>> {
+  private where(query: ListQuery): FindOptionsWhere<Row<F>> {
     const where: Record<string, unknown> = {};
     for (const key of this.resource.filters) {
       if (query[key] !== undefined) where[key] = this.normalize(key, query[key]);
     }
-    const sort = typeof query.sort === 'string' ? query.sort : undefined;
-    const order = pageOrder(sort, { createdAt: 'ASC' });
-    return { where: where as FindOptionsWhere<Row<F>>, order: order as never, skip, take };
+    return where as FindOptionsWhere<Row<F>>;
+  }
+
+  private order(query: ListQuery): Record<string, Direction> {
+    return pageOrder(typeof query.sort === 'string' ? query.sort : undefined, { createdAt: 'ASC' });
   }
 
   async get(id: string): Promise<Representation<F>> {
