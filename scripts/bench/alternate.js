@@ -4,6 +4,9 @@
 // compares runs seconds apart, under the same conditions; the figure is the median over the rounds.
 // BENCH_ALT_ROUNDS (default 9) rounds of BENCH_ALT_SECONDS (default 3) per case, 50 connections;
 // PostgreSQL by id joins when a server answers at BENCH_DATABASE_URL; BENCH_ALT_ENTRY picks the build.
+// BENCH_ALT_VARIANT_NODE_ARGS="--flag …" adds a second SQLite app started with those Node arguments, whose
+// two routes take their turns beside the first's: a runtime flag judged against the same rounds (shown, not
+// judged against the goals).
 import { join } from 'node:path';
 import { benchAppEnv, cpuRatio, load, median, scratchPostgres, startPinned, stop, tempDir } from './lib.js';
 import { replayableHeaders, seedUsers } from './rest.js';
@@ -13,10 +16,12 @@ const SECONDS = Number(process.env.BENCH_ALT_SECONDS ?? 3);
 // The app's entry: the bundle `npm start` runs, or another build's (a checkout's dist/bundle/main.js).
 const ENTRY = process.env.BENCH_ALT_ENTRY ?? 'dist/bundle/main.js';
 
-async function startApp(port, databaseEnv) {
+const VARIANT = process.env.BENCH_ALT_VARIANT_NODE_ARGS;
+
+async function startApp(port, databaseEnv, nodeArgs = []) {
   const base = `http://127.0.0.1:${port}`;
   const env = benchAppEnv(port, { RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'info', ...databaseEnv });
-  const child = await startPinned([ENTRY], env, `${base}/health/ready`);
+  const child = await startPinned([...nodeArgs, ENTRY], env, `${base}/health/ready`);
   const { headers, id } = await seedUsers(base);
   return { child, base, headers, id };
 }
@@ -52,6 +57,26 @@ export async function run() {
         goal: 0.28,
       },
     );
+    if (VARIANT) {
+      const variant = await startApp(
+        3345,
+        { SQLITE_PATH: join(tempDir('bench-alt-variant-'), 'bench.sqlite'), DATABASE_URL: '' },
+        VARIANT.split(' ').filter(Boolean),
+      );
+      children.push(variant.child);
+      cases.push(
+        {
+          name: `GET /api/v1/users/{id}/profile (cache warm), ${VARIANT}`,
+          server: variant.child,
+          opts: { url: `${variant.base}/api/v1/users/${variant.id}/profile`, headers: variant.headers },
+        },
+        {
+          name: `GET /api/v1/users/{id} (SQLite), ${VARIANT}`,
+          server: variant.child,
+          opts: { url: `${variant.base}/api/v1/users/${variant.id}`, headers: variant.headers },
+        },
+      );
+    }
     if (scratch) {
       const pg = await startApp(3343, { DATABASE_URL: scratch.url });
       children.push(pg.child);
