@@ -32,7 +32,7 @@ export interface FindPageOptions<E extends Keyed, D> {
 /** Skipped rows from which a page on PostgreSQL reads its ids first (see pageRows). */
 export const DEFERRED_FROM = 1000;
 
-type Keyed = ObjectLiteral & { id: string | number };
+export type Keyed = ObjectLiteral & { id: string | number };
 
 /**
  * The rows of a page in `order`. PostgreSQL's OFFSET fetches every skipped row from the table, where the ids

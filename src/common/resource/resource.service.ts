@@ -5,6 +5,7 @@ import { trackedRowCount } from '../../database/row-counts.js';
 import { CollectionExport } from '../http/csv.js';
 import { assertIfMatch } from '../http/etag.js';
 import { Page } from '../http/list-query.js';
+import { exportRows } from './export-rows.js';
 import { pageOrder, pageRows, readPage, type Direction } from './find-page.js';
 import { ProblemException, Problems } from '../http/problem.js';
 import type { ResourceDefinition, Representation, Row } from './define-resource.js';
@@ -56,23 +57,20 @@ export class ResourceService<F extends Fields> {
   /**
    * Every item from `query.offset` on (filtered and sorted as the list is), counted first and then read
    * in batches while the caller consumes them: a CSV export of the whole collection. The first batch is
-   * small so the first bytes leave soon; the rest are `batchSize` rows. Each batch is its own query (no
-   * transaction held while a slow client reads), so, as with paging by offset, a row written during the
-   * export may be missed or repeated; the id tie-breaker keeps the order stable otherwise.
+   * small so the first bytes leave soon; the rest are `batchSize` rows, each batch continuing from the last
+   * row sent (exportRows: linear in the collection, where offsets were quadratic).
    */
   async export(query: ListQuery, batchSize = EXPORT_BATCH): Promise<CollectionExport> {
     const where = this.where(query);
     const order = this.order(query);
     const total = await this.total(where);
-    const read = (offset: number, size: number) => pageRows(this.repository, where, order, offset, size);
-    const represent = (rows: Row<F>[]) => rows.map((r) => this.resource.represent(r));
+    const rows = exportRows(this.repository, where, order, query.offset, {
+      first: Math.min(batchSize, FIRST_EXPORT_BATCH),
+      rest: batchSize,
+    });
+    const represent = (batch: Row<F>[]) => batch.map((r) => this.resource.represent(r));
     async function* batches(): AsyncGenerator<Representation<F>[]> {
-      let size = Math.min(batchSize, FIRST_EXPORT_BATCH);
-      for (let offset = query.offset; ; offset += size, size = batchSize) {
-        const rows = await read(offset, size);
-        if (rows.length > 0) yield represent(rows);
-        if (rows.length < size) return;
-      }
+      for await (const batch of rows) yield represent(batch);
     }
     return new CollectionExport(total, batches());
   }

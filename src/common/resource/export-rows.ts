@@ -1,0 +1,93 @@
+import {
+  And,
+  Equal,
+  FindOperator,
+  IsNull,
+  LessThan,
+  LessThanOrEqual,
+  MoreThanOrEqual,
+  Or,
+  type FindOptionsWhere,
+  type Repository,
+} from 'typeorm';
+import { pageRows, type Direction, type Keyed } from './find-page.js';
+
+/** The first sort column's value as compared here: a date by its milliseconds (what JavaScript holds of it). */
+const keyOf = (value: unknown): unknown => (value instanceof Date ? value.getTime() : (value ?? null));
+
+/**
+ * The rows from the first row whose first sort column is `key` on, in `direction` (undefined: no condition).
+ * A date bound is widened to its whole millisecond: PostgreSQL keeps microseconds that the `Date` read back
+ * dropped, and a bound on the truncated value would start after rows of that millisecond not yet sent.
+ */
+function from(
+  key: unknown,
+  isDate: boolean,
+  direction: Direction,
+  nullsLow: boolean,
+): FindOperator<unknown> | undefined {
+  // Whether NULLs come after every value in this direction: SQLite sorts NULL lowest, PostgreSQL highest.
+  const nullsAfter = (direction === 'ASC') !== nullsLow;
+  if (key === null) return nullsAfter ? IsNull() : undefined;
+  const bound =
+    direction === 'ASC'
+      ? MoreThanOrEqual(isDate ? new Date(key as number) : key)
+      : isDate
+        ? LessThan(new Date((key as number) + 1))
+        : LessThanOrEqual(key);
+  return nullsAfter ? Or(bound, IsNull()) : bound;
+}
+
+function narrowed<E>(
+  where: FindOptionsWhere<E>,
+  column: string,
+  condition: FindOperator<unknown>,
+): FindOptionsWhere<E> {
+  const filter = (where as Record<string, unknown>)[column];
+  if (filter === undefined) return { ...where, [column]: condition };
+  const asOperator = filter instanceof FindOperator ? (filter as FindOperator<unknown>) : Equal(filter);
+  return { ...where, [column]: And(asOperator, condition) };
+}
+
+/**
+ * Every row from `offset` on, in `order`, in batches of `sizes.first` then `sizes.rest` rows: a CSV export.
+ * Continuing by offset made a whole export quadratic (a million rows: a thousand batches, each walking the
+ * index to its offset), so a batch continues from the last row sent instead: the rows from the start of the
+ * block of rows sharing its first sort column's value, skipping those of the block already sent (the
+ * block's rows come in the same order every time, the `id` tie-breaker being last). Each batch is its own
+ * statement (no transaction held while a slow client reads): a row written during the export may be missed
+ * or sent twice, as between two pages. While every row sent shares the first row's value and the export did
+ * not start at 0, the block's start is unknown, so it continues by offset until the value changes.
+ * Written here because TypeORM has no keyset reader; a block is as long as a value repeats in the data.
+ */
+export async function* exportRows<E extends Keyed>(
+  repository: Repository<E>,
+  where: FindOptionsWhere<E>,
+  order: Record<string, Direction>,
+  offset: number,
+  sizes: { first: number; rest: number },
+): AsyncGenerator<E[]> {
+  const [first, direction] = Object.entries(order)[0];
+  const nullsLow = repository.manager.connection.options.type !== 'postgres';
+  let seek = where;
+  let skip = offset;
+  let size = sizes.first;
+  let sent = 0;
+  let block = { key: undefined as unknown, isDate: false, rows: 0, knownStart: offset === 0 };
+  for (;;) {
+    const rows = await pageRows(repository, seek, order, skip, size);
+    if (rows.length > 0) yield rows;
+    if (rows.length < size) return;
+    sent += rows.length;
+    for (const row of rows) {
+      const value: unknown = row[first];
+      const key = keyOf(value);
+      if (block.rows > 0 && key === block.key) block.rows += 1;
+      else block = { key, isDate: value instanceof Date, rows: 1, knownStart: block.rows > 0 || block.knownStart };
+    }
+    const condition = block.knownStart ? from(block.key, block.isDate, direction, nullsLow) : undefined;
+    seek = condition ? narrowed(where, first, condition) : where;
+    skip = block.knownStart ? block.rows : offset + sent;
+    size = sizes.rest;
+  }
+}
