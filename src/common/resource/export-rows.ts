@@ -6,7 +6,6 @@ import {
   LessThan,
   LessThanOrEqual,
   MoreThanOrEqual,
-  Or,
   type FindOptionsWhere,
   type Repository,
 } from 'typeorm';
@@ -16,26 +15,21 @@ import { pageRows, type Direction, type Keyed } from './find-page.js';
 const keyOf = (value: unknown): unknown => (value instanceof Date ? value.getTime() : (value ?? null));
 
 /**
- * The rows from the first row whose first sort column is `key` on, in `direction` (undefined: no condition).
- * A date bound is widened to its whole millisecond: PostgreSQL keeps microseconds that the `Date` read back
- * dropped, and a bound on the truncated value would start after rows of that millisecond not yet sent.
+ * The rows from the first row whose first sort column is `key` on, in `direction`, NULLs aside (undefined: no
+ * condition). A date bound is widened to its whole millisecond: PostgreSQL keeps microseconds that the `Date`
+ * read back dropped, and a bound on the truncated value would start after rows of that millisecond not yet
+ * sent. No `OR … IS NULL` for NULLs that sort after every value: PostgreSQL then walked the index from its
+ * start (a million-row export took 70 s instead of 8); exportRows reads them once the values run out.
  */
 function from(
   key: unknown,
   isDate: boolean,
   direction: Direction,
-  nullsLow: boolean,
+  nullsAfter: boolean,
 ): FindOperator<unknown> | undefined {
-  // Whether NULLs come after every value in this direction: SQLite sorts NULL lowest, PostgreSQL highest.
-  const nullsAfter = (direction === 'ASC') !== nullsLow;
   if (key === null) return nullsAfter ? IsNull() : undefined;
-  const bound =
-    direction === 'ASC'
-      ? MoreThanOrEqual(isDate ? new Date(key as number) : key)
-      : isDate
-        ? LessThan(new Date((key as number) + 1))
-        : LessThanOrEqual(key);
-  return nullsAfter ? Or(bound, IsNull()) : bound;
+  if (direction === 'ASC') return MoreThanOrEqual(isDate ? new Date(key as number) : key);
+  return isDate ? LessThan(new Date((key as number) + 1)) : LessThanOrEqual(key);
 }
 
 function narrowed<E>(
@@ -68,16 +62,28 @@ export async function* exportRows<E extends Keyed>(
   sizes: { first: number; rest: number },
 ): AsyncGenerator<E[]> {
   const [first, direction] = Object.entries(order)[0];
-  const nullsLow = repository.manager.connection.options.type !== 'postgres';
+  // Whether NULLs come after every value in this order: SQLite sorts NULL lowest, PostgreSQL highest.
+  const nullsAfter =
+    repository.metadata.findColumnWithPropertyName(first)?.isNullable === true &&
+    (direction === 'ASC') === (repository.manager.connection.options.type === 'postgres');
   let seek = where;
   let skip = offset;
   let size = sizes.first;
   let sent = 0;
+  let nullsNext = false;
   let block = { key: undefined as unknown, isDate: false, rows: 0, knownStart: offset === 0 };
   for (;;) {
     const rows = await pageRows(repository, seek, order, skip, size);
     if (rows.length > 0) yield rows;
-    if (rows.length < size) return;
+    if (rows.length < size) {
+      // The values ran out under a bound that leaves NULLs aside: the NULLs, none sent yet, come next.
+      if (!nullsNext) return;
+      nullsNext = false;
+      seek = narrowed(where, first, IsNull());
+      skip = 0;
+      size = sizes.rest;
+      continue;
+    }
     sent += rows.length;
     for (const row of rows) {
       const value: unknown = row[first];
@@ -85,8 +91,9 @@ export async function* exportRows<E extends Keyed>(
       if (block.rows > 0 && key === block.key) block.rows += 1;
       else block = { key, isDate: value instanceof Date, rows: 1, knownStart: block.rows > 0 || block.knownStart };
     }
-    const condition = block.knownStart ? from(block.key, block.isDate, direction, nullsLow) : undefined;
+    const condition = block.knownStart ? from(block.key, block.isDate, direction, nullsAfter) : undefined;
     seek = condition ? narrowed(where, first, condition) : where;
+    nullsNext = condition !== undefined && block.key !== null && nullsAfter;
     skip = block.knownStart ? block.rows : offset + sent;
     size = sizes.rest;
   }
