@@ -4,6 +4,7 @@ import { exportRows } from '../src/common/resource/export-rows.js';
 import { pageOrder, type Direction, type Keyed } from '../src/common/resource/find-page.js';
 import { Payment } from '../src/modules/payments/entities/payment.entity.js';
 import { usersResource } from '../src/modules/users/users.resource.js';
+import { paymentRow } from './helpers/payment-rows.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 /**
@@ -41,23 +42,13 @@ describe('CSV export: batches continue from the last row sent (e2e)', () => {
     }
     await db.query(`INSERT INTO users (id, name, email, created_at, updated_at) VALUES ${values.join(', ')}`, params);
     await db.getRepository(Payment).insert(
-      Array.from({ length: 17 }, (_, i) => ({
-        id: `01EXPORTCONTPAY000000000${String(i).padStart(2, '0')}`,
-        userId: 'u',
-        amount: 100 * (i % 2),
-        currency: 'JPY',
-        status: 'succeeded' as const,
-        providerPaymentId: `p${i}`,
-        clientId: 'c',
-        idempotencyKey: null,
-        requestHash: 'h',
-        createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)),
-        updatedAt: new Date(Date.UTC(2026, 0, 1, 0, i)),
-        settledAt: i % 3 === 0 ? null : new Date(Date.UTC(2026, 0, 1, 0, i % 2)),
-        lastEventAt: null,
-        lastEventId: null,
-        reconcileAfter: null,
-      })),
+      Array.from({ length: 17 }, (_, i) =>
+        paymentRow(`01EXPORTCONTPAY000000000${String(i).padStart(2, '0')}`, {
+          amount: 100 * (i % 2),
+          createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)),
+          settledAt: i % 3 === 0 ? null : new Date(Date.UTC(2026, 0, 1, 0, i % 2)),
+        }),
+      ),
     );
   });
   afterAll(() => t.close());

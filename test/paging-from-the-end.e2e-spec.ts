@@ -2,6 +2,7 @@ import { DataSource, type Repository } from 'typeorm';
 import { findPage } from '../src/common/resource/find-page.js';
 import { Payment } from '../src/modules/payments/entities/payment.entity.js';
 import { bearer, createUser, list, type UserBody } from './helpers/http.js';
+import { paymentRow } from './helpers/payment-rows.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 /**
@@ -51,24 +52,14 @@ describe('paging: pages near the end read from the end, deep pages by id on Post
     const payments: Repository<Payment> = t.app.get(DataSource).getRepository(Payment);
     const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute));
     await payments.insert(
-      Array.from({ length: 11 }, (_, i) => ({
-        id: `01PAGEFROMTHEEND00000000${String(i).padStart(2, '0')}`,
-        userId: 'u',
-        amount: 100 * (i % 3),
-        currency: 'JPY',
-        status: 'succeeded' as const,
-        providerPaymentId: `p${i}`,
-        clientId: 'c',
-        idempotencyKey: null,
-        requestHash: 'h',
-        createdAt: at(i),
-        updatedAt: at(i),
-        // Some never settled, some settled at the same minute.
-        settledAt: i % 4 === 0 ? null : at(i % 2),
-        lastEventAt: null,
-        lastEventId: null,
-        reconcileAfter: null,
-      })),
+      Array.from({ length: 11 }, (_, i) =>
+        paymentRow(`01PAGEFROMTHEEND00000000${String(i).padStart(2, '0')}`, {
+          amount: 100 * (i % 3),
+          createdAt: at(i),
+          // Some never settled, some settled at the same minute.
+          settledAt: i % 4 === 0 ? null : at(i % 2),
+        }),
+      ),
     );
     // deferredFrom 0: on PostgreSQL every page past the first reads its ids first, then the rows (pageRows).
     const read = async (sort: string, offset: number, limit: number, deferredFrom?: number) => {
