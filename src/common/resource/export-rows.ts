@@ -19,7 +19,7 @@ const keyOf = (value: unknown): unknown => (value instanceof Date ? value.getTim
  * condition). A date bound is widened to its whole millisecond: PostgreSQL keeps microseconds that the `Date`
  * read back dropped, and a bound on the truncated value would start after rows of that millisecond not yet
  * sent. No `OR … IS NULL` for NULLs that sort after every value: PostgreSQL then walked the index from its
- * start (a million-row export took 70 s instead of 8); exportRows reads them once the values run out.
+ * start (a million-row export took 70 s instead of 10); exportRows reads them once the values run out.
  */
 function from(
   key: unknown,
