@@ -70,6 +70,8 @@ export class ResourceService<F extends Fields> {
     });
     const represent = (batch: Row<F>[]) => batch.map((r) => this.resource.represent(r));
     async function* batches(): AsyncGenerator<Representation<F>[]> {
+      // Past the end there is nothing to read (the database would still walk to the offset to find so).
+      if (query.offset >= total) return;
       for await (const batch of rows) yield represent(batch);
     }
     return new CollectionExport(total, batches());
