@@ -15,21 +15,16 @@ import { pageRows, type Direction, type Keyed } from './find-page.js';
 const keyOf = (value: unknown): unknown => (value instanceof Date ? value.getTime() : (value ?? null));
 
 /**
- * The rows from the first row whose first sort column is `key` on, in `direction`, NULLs aside (undefined: no
- * condition). A date bound is widened to its whole millisecond: PostgreSQL keeps microseconds that the `Date`
- * read back dropped, and a bound on the truncated value would start after rows of that millisecond not yet
- * sent. No `OR … IS NULL` for NULLs that sort after every value: PostgreSQL then walked the index from its
- * start (a million-row export took 70 s instead of 10); exportRows reads them once the values run out.
+ * The rows from the first row whose first sort column is `value` on, in `direction`, NULLs aside (undefined:
+ * no condition). A date bound is widened to its whole millisecond: PostgreSQL keeps microseconds that the
+ * `Date` read back dropped, and a bound on the truncated value would start after rows of that millisecond
+ * not yet sent. No `OR … IS NULL` for NULLs that sort after every value: PostgreSQL then walked the index
+ * from its start (a million-row export took 70 s instead of 10); exportRows reads them once the values run out.
  */
-function from(
-  key: unknown,
-  isDate: boolean,
-  direction: Direction,
-  nullsAfter: boolean,
-): FindOperator<unknown> | undefined {
-  if (key === null) return nullsAfter ? IsNull() : undefined;
-  if (direction === 'ASC') return MoreThanOrEqual(isDate ? new Date(key as number) : key);
-  return isDate ? LessThan(new Date((key as number) + 1)) : LessThanOrEqual(key);
+function from(value: unknown, direction: Direction, nullsAfter: boolean): FindOperator<unknown> | undefined {
+  if (value === null || value === undefined) return nullsAfter ? IsNull() : undefined;
+  if (direction === 'ASC') return MoreThanOrEqual(value);
+  return value instanceof Date ? LessThan(new Date(value.getTime() + 1)) : LessThanOrEqual(value);
 }
 
 function narrowed<E>(
@@ -71,7 +66,8 @@ export async function* exportRows<E extends Keyed>(
   let size = sizes.first;
   let sent = 0;
   let nullsNext = false;
-  let block = { key: undefined as unknown, isDate: false, rows: 0, knownStart: offset === 0 };
+  // The block of rows sharing the last row's first sort value: that value, and how many of it were sent.
+  let block = { value: undefined as unknown, rows: 0, knownStart: offset === 0 };
   for (;;) {
     const rows = await pageRows(repository, seek, order, skip, size);
     if (rows.length > 0) yield rows;
@@ -87,13 +83,12 @@ export async function* exportRows<E extends Keyed>(
     sent += rows.length;
     for (const row of rows) {
       const value: unknown = row[first];
-      const key = keyOf(value);
-      if (block.rows > 0 && key === block.key) block.rows += 1;
-      else block = { key, isDate: value instanceof Date, rows: 1, knownStart: block.rows > 0 || block.knownStart };
+      if (block.rows > 0 && keyOf(value) === keyOf(block.value)) block.rows += 1;
+      else block = { value, rows: 1, knownStart: block.rows > 0 || block.knownStart };
     }
-    const condition = block.knownStart ? from(block.key, block.isDate, direction, nullsAfter) : undefined;
+    const condition = block.knownStart ? from(block.value, direction, nullsAfter) : undefined;
     seek = condition ? narrowed(where, first, condition) : where;
-    nullsNext = condition !== undefined && block.key !== null && nullsAfter;
+    nullsNext = condition !== undefined && keyOf(block.value) !== null && nullsAfter;
     skip = block.knownStart ? block.rows : offset + sent;
     size = sizes.rest;
   }
