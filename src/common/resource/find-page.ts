@@ -27,6 +27,8 @@ export interface FindPageOptions<E extends Keyed, D> {
   map: (row: E) => D;
   /** Skipped rows from which PostgreSQL reads the page's ids first (pageRows; default DEFERRED_FROM). */
   deferredFrom?: number;
+  /** All matching rows, where the caller has them cheaper than COUNT (a count the database keeps). */
+  count?: () => Promise<number>;
 }
 
 /** Skipped rows from which a page on PostgreSQL reads its ids first (see pageRows). */
@@ -116,8 +118,8 @@ export async function readPage<R>(
 /**
  * One page of a collection the contract's way: the filters, the sort mapped to columns with a unique `id`
  * tie-breaker (so offset paging is stable), and the true total, read by `readPage`. The one home of this
- * logic for collections that are not resource-kit resources (payments, messages, webhook events); the kit's
- * ResourceService does the same for its resources.
+ * logic, for the kit's resources (ResourceService) and the other collections (payments, messages, webhook
+ * events).
  */
 export async function findPage<E extends Keyed, D>(
   repository: Repository<E>,
@@ -128,7 +130,7 @@ export async function findPage<E extends Keyed, D>(
   const { rows, total } = await readPage(
     {
       rows: (order, skip, take) => pageRows(repository, where, order, skip, take, options.deferredFrom),
-      count: () => repository.count({ where }),
+      count: options.count ?? (() => repository.count({ where })),
     },
     pageOrder(query.sort, options.defaultSort, options.columns, options.tieBreaker),
     query.offset,

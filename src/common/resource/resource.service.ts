@@ -6,7 +6,7 @@ import { CollectionExport } from '../http/csv.js';
 import { assertIfMatch } from '../http/etag.js';
 import { Page } from '../http/list-query.js';
 import { exportRows } from './export-rows.js';
-import { pageOrder, pageRows, readPage, type Direction } from './find-page.js';
+import { findPage, pageOrder } from './find-page.js';
 import { ProblemException, Problems } from '../http/problem.js';
 import type { ResourceDefinition, Representation, Row } from './define-resource.js';
 import type { Fields, Values } from './fields.js';
@@ -18,6 +18,7 @@ export type ListQuery = Record<string, unknown> & { offset: number; limit: numbe
 /** Rows per query of a CSV export: one batch is what the export holds in memory at a time. */
 const EXPORT_BATCH = 1000;
 const FIRST_EXPORT_BATCH = 100;
+const DEFAULT_SORT = { createdAt: 'ASC' } as const;
 
 /**
  * List, get, create, replace, merge-patch and delete of one resource, with the contract's rules in one place:
@@ -35,22 +36,17 @@ export class ResourceService<F extends Fields> {
     this.byId = new PrimaryKeyReader(repository);
   }
 
-  async list(query: ListQuery): Promise<Page<Representation<F>>> {
+  list(query: ListQuery): Promise<Page<Representation<F>>> {
     const where = this.where(query);
-    const { rows, total } = await readPage(
+    return findPage(
+      this.repository,
+      { offset: query.offset, limit: query.limit, sort: this.sort(query) },
       {
-        rows: (order, skip, take) => pageRows(this.repository, where, order, skip, take),
+        where,
+        defaultSort: DEFAULT_SORT,
+        map: (row) => this.resource.represent(row),
         count: () => this.total(where),
       },
-      this.order(query),
-      query.offset,
-      query.limit,
-    );
-    return new Page(
-      rows.map((r) => this.resource.represent(r)),
-      total,
-      query.offset,
-      query.limit,
     );
   }
 
@@ -62,7 +58,7 @@ export class ResourceService<F extends Fields> {
    */
   async export(query: ListQuery, batchSize = EXPORT_BATCH): Promise<CollectionExport> {
     const where = this.where(query);
-    const order = this.order(query);
+    const order = pageOrder(this.sort(query), DEFAULT_SORT);
     const total = await this.total(where);
     const rows = exportRows(this.repository, where, order, query.offset, {
       first: Math.min(batchSize, FIRST_EXPORT_BATCH),
@@ -94,8 +90,8 @@ export class ResourceService<F extends Fields> {
     return where as FindOptionsWhere<Row<F>>;
   }
 
-  private order(query: ListQuery): Record<string, Direction> {
-    return pageOrder(typeof query.sort === 'string' ? query.sort : undefined, { createdAt: 'ASC' });
+  private sort(query: ListQuery): string | undefined {
+    return typeof query.sort === 'string' ? query.sort : undefined;
   }
 
   async get(id: string): Promise<Representation<F>> {
