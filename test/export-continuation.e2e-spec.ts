@@ -11,8 +11,8 @@ import { startTestApp, type TestApp } from './helpers/test-app.js';
  * A CSV export continues each batch from the last row sent, not by offset (src/common/resource/export-rows.ts).
  * With batches of 3 then 4 rows, every export must send exactly what one forward read gives: repeated sort
  * values (blocks longer than a batch), NULLs at either end, timestamps with microseconds that a JavaScript
- * `Date` cannot hold, a filter on the sort column, and an export starting inside a block. SQLite under
- * `npm test`, PostgreSQL under `npm run test:pg`.
+ * `Date` cannot hold, a filter on the sort column, an export starting inside a block, and blocks (NULL ones
+ * too) read on by id once they fill a batch. SQLite under `npm test`, PostgreSQL under `npm run test:pg`.
  */
 describe('CSV export: batches continue from the last row sent (e2e)', () => {
   let t: TestApp;
@@ -47,6 +47,8 @@ describe('CSV export: batches continue from the last row sent (e2e)', () => {
           amount: 100 * (i % 2),
           createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)),
           settledAt: i % 3 === 0 ? null : new Date(Date.UTC(2026, 0, 1, 0, i % 2)),
+          // NULL in a block of 6 (longer than a batch), then two values.
+          lastEventId: i % 3 === 0 ? null : `evt-${i % 2}`,
         }),
       ),
     );
@@ -88,29 +90,62 @@ describe('CSV export: batches continue from the last row sent (e2e)', () => {
     },
   );
 
-  it.each(['settledAt', '-settledAt', 'settledAt,-amount', '-amount,settledAt'])(
-    'payments sorted by %s (NULLs): the forward read',
-    async (sort) => {
-      const payments = db.getRepository(Payment);
-      const order = pageOrder(sort, {});
-      for (const offset of [0, 4, 6]) {
-        expect({ offset, ids: await exported(payments, order, offset) }).toEqual({
+  it.each([
+    'settledAt',
+    '-settledAt',
+    'settledAt,-amount',
+    '-amount,settledAt',
+    'amount',
+    '-amount',
+    'lastEventId',
+    '-lastEventId',
+  ])('payments sorted by %s (NULLs): the forward read', async (sort) => {
+    const payments = db.getRepository(Payment);
+    const order = pageOrder(sort, {});
+    for (const offset of [0, 2, 4, 6, 8, 13]) {
+      expect({ offset, ids: await exported(payments, order, offset) }).toEqual({
+        offset,
+        ids: await forward(payments, order, offset),
+      });
+    }
+  });
+
+  it('a descending id tie-breaker (as findPage may order): the forward read', async () => {
+    const users = db.getRepository(usersResource.entity) as Repository<Keyed>;
+    const payments = db.getRepository(Payment) as unknown as Repository<Keyed>;
+    const cases: [Repository<Keyed>, Record<string, Direction>][] = [
+      [users, { name: 'DESC', id: 'DESC' }],
+      [users, { name: 'ASC', id: 'DESC' }],
+      [payments, { lastEventId: 'ASC', id: 'DESC' }],
+      [payments, { lastEventId: 'DESC', id: 'DESC' }],
+    ];
+    for (const [repository, order] of cases) {
+      for (const offset of [0, 5, 9]) {
+        expect({ order, offset, ids: await exported(repository, order, offset) }).toEqual({
+          order,
           offset,
-          ids: await forward(payments, order, offset),
+          ids: await forward(repository, order, offset),
         });
       }
-    },
-  );
+    }
+  });
 
-  it('skips only the rows of the current block, not every row sent', async () => {
+  it('skips only the rows of the current block, then reads a long block on by id', async () => {
     const users = db.getRepository(usersResource.entity) as Repository<Keyed>;
     const find = jest.spyOn(users, 'find');
+    const skips = async (offset: number) => {
+      find.mockClear();
+      await exported(users, pageOrder('name', {}), offset);
+      return find.mock.calls.map(([options]) => options?.skip ?? 0);
+    };
     try {
-      await exported(users, pageOrder('name', {}), 0);
-      const skips = find.mock.calls.map(([options]) => options?.skip ?? 0);
       // 6 rows named "Na", then 17 "Nb"; batches of 3, then 4. By offset the skips would be 0, 3, 7, 11, 15,
-      // 19, 23; from the last row sent they count only the rows of its name already sent.
-      expect(skips).toEqual([0, 3, 1, 5, 9, 13, 17]);
+      // 19, 23. From the last row sent, they count the rows of its name already sent (3, then 1) until those
+      // fill a batch; the rest of "Nb" is then read by id with no skip (they grew 5, 9, 13, 17 before), and
+      // one last read finds nothing after "Nb".
+      expect(await skips(0)).toEqual([0, 3, 1, 0, 0, 0, 0, 0]);
+      // From inside a block, whose start is unknown: by id at once, not by offset (12, 16, 20 before).
+      expect(await skips(9)).toEqual([9, 0, 0, 0, 0]);
     } finally {
       find.mockRestore();
     }

@@ -6,7 +6,7 @@ import type { Payment } from '../../src/modules/payments/entities/payment.entity
  */
 export function paymentRow(
   id: string,
-  fields: Pick<Payment, 'amount' | 'createdAt' | 'settledAt'>,
+  fields: Pick<Payment, 'amount' | 'createdAt' | 'settledAt'> & Partial<Pick<Payment, 'lastEventId'>>,
 ): Omit<Payment, 'updatedAt'> & { updatedAt: Date } {
   return {
     id,

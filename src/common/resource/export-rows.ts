@@ -5,7 +5,9 @@ import {
   IsNull,
   LessThan,
   LessThanOrEqual,
+  MoreThan,
   MoreThanOrEqual,
+  Not,
   type FindOptionsWhere,
   type Repository,
 } from 'typeorm';
@@ -39,15 +41,41 @@ function narrowed<E>(
 }
 
 /**
+ * The rest of a block by id (`first = value`, ids after `lastId`) when the order is one sort column then the
+ * `id` tie-breaker, so a block's rows come in id order: no skip however long the block. Not for a date (the
+ * `Date` holds milliseconds where PostgreSQL keeps microseconds: equality would miss rows) nor for an order
+ * with more columns (the block's rows follow those first); undefined then.
+ */
+function restOfBlock<E extends Keyed>(
+  where: FindOptionsWhere<E>,
+  order: Record<string, Direction>,
+  value: unknown,
+  lastId: unknown,
+): FindOptionsWhere<E> | undefined {
+  const [first, ...others] = Object.keys(order);
+  if (others.length !== 1 || others[0] !== 'id' || value instanceof Date) return undefined;
+  const inBlock = narrowed(where, first, value === null || value === undefined ? IsNull() : Equal(value));
+  return narrowed(inBlock, 'id', order.id === 'ASC' ? MoreThan(lastId) : LessThan(lastId));
+}
+
+/** The rows after a block of `value` (its rest was read by id), NULLs aside as in `from`; undefined: none. */
+function afterBlock(value: unknown, direction: Direction, nullsAfter: boolean): FindOperator<unknown> | undefined {
+  if (value === null || value === undefined) return nullsAfter ? undefined : Not(IsNull());
+  return direction === 'ASC' ? MoreThan(value) : LessThan(value);
+}
+
+/**
  * Every row from `offset` on, in `order`, in batches of `sizes.first` then `sizes.rest` rows: a CSV export.
  * Continuing by offset made a whole export quadratic (a million rows: a thousand batches, each walking the
  * index to its offset), so a batch continues from the last row sent instead: the rows from the start of the
  * block of rows sharing its first sort column's value, skipping those of the block already sent (the
- * block's rows come in the same order every time, the `id` tie-breaker being last). Each batch is its own
- * statement (no transaction held while a slow client reads): a row written during the export may be missed
- * or sent twice, as between two pages. While every row sent shares the first row's value and the export did
- * not start at 0, the block's start is unknown, so it continues by offset until the value changes.
- * Written here because TypeORM has no keyset reader; a block is as long as a value repeats in the data.
+ * block's rows come in the same order every time, the `id` tie-breaker being last). A block as long as a
+ * batch (a status, a name many share) would make those skips grow again, so once the block's rows sent fill
+ * a batch, or when the export started inside a block whose start is unknown, the rest of the block is read by
+ * id where the order allows (`restOfBlock`), then the rows after it; otherwise (a date, several sort
+ * columns) the skips stay, bounded by the block's length. Each batch is its own statement (no transaction
+ * held while a slow client reads): a row written during the export may be missed or sent twice, as between
+ * two pages. Written here because TypeORM has no keyset reader.
  */
 export async function* exportRows<E extends Keyed>(
   repository: Repository<E>,
@@ -66,12 +94,25 @@ export async function* exportRows<E extends Keyed>(
   let size = sizes.first;
   let sent = 0;
   let nullsNext = false;
+  // Whether the last read was the rest of the block by id (restOfBlock).
+  let inBlock = false;
   // The block of rows sharing the last row's first sort value: that value, and how many of it were sent.
   let block = { value: undefined as unknown, rows: 0, knownStart: offset === 0 };
   for (;;) {
     const rows = await pageRows(repository, seek, order, skip, size);
     if (rows.length > 0) yield rows;
     if (rows.length < size) {
+      if (inBlock) {
+        // The block is sent: the rows after it, from the first.
+        inBlock = false;
+        const after = afterBlock(block.value, direction, nullsAfter);
+        if (after === undefined) return;
+        seek = narrowed(where, first, after);
+        nullsNext = keyOf(block.value) !== null && nullsAfter;
+        skip = 0;
+        size = sizes.rest;
+        continue;
+      }
       // The values ran out under a bound that leaves NULLs aside: the NULLs, none sent yet, come next.
       if (!nullsNext) return;
       nullsNext = false;
@@ -86,10 +127,20 @@ export async function* exportRows<E extends Keyed>(
       if (block.rows > 0 && keyOf(value) === keyOf(block.value)) block.rows += 1;
       else block = { value, rows: 1, knownStart: block.rows > 0 || block.knownStart };
     }
+    size = sizes.rest;
+    const rest =
+      block.rows >= sizes.rest || !block.knownStart
+        ? restOfBlock(where, order, block.value, rows[rows.length - 1].id)
+        : undefined;
+    inBlock = rest !== undefined;
+    if (rest) {
+      seek = rest;
+      skip = 0;
+      continue;
+    }
     const condition = block.knownStart ? from(block.value, direction, nullsAfter) : undefined;
     seek = condition ? narrowed(where, first, condition) : where;
     nullsNext = condition !== undefined && keyOf(block.value) !== null && nullsAfter;
     skip = block.knownStart ? block.rows : offset + sent;
-    size = sizes.rest;
   }
 }
