@@ -63,16 +63,20 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 const CLOCK_TICKS_PER_S = Number(process.env.BENCH_CLK_TCK ?? 100);
 
 /**
- * CPU time (µs) a process and its reaped children have used: utime + stime + cutime + cstime from
- * /proc/<pid>/stat. The command name (field 2) may hold spaces, so fields are counted after its ')'.
+ * CPU time (µs) a process and its reaped children have used, and the kernel's part of it: utime + stime +
+ * cutime + cstime from /proc/<pid>/stat (stime + cstime for `kernel`). The command name (field 2) may hold
+ * spaces, so fields are counted after its ')'.
  */
-export function processCpuMicros(pid) {
+export function processCpu(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state); utime is field 14 → index 11, then stime, cutime, cstime.
-  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
-  return (ticks / CLOCK_TICKS_PER_S) * 1e6;
+  const micros = (indexes) => (indexes.reduce((sum, i) => sum + Number(fields[i]), 0) / CLOCK_TICKS_PER_S) * 1e6;
+  return { total: micros([11, 12, 13, 14]), kernel: micros([12, 14]) };
 }
+
+/** CPU time (µs) a process and its reaped children have used (user and kernel). */
+export const processCpuMicros = (pid) => processCpu(pid).total;
 
 /** Starts counting a child process's CPU time: the returned function gives the µs used since. */
 export function cpuMeter(child) {
@@ -89,13 +93,14 @@ export function cpuMeter(child) {
 export async function load(name, opts, server) {
   const connections = opts.connections ?? CONNECTIONS;
   if (opts.warmupS !== 0) await autocannon({ ...opts, duration: opts.warmupS ?? 2, connections });
-  const serverCpu = server ? cpuMeter(server) : undefined;
+  const serverBefore = server ? processCpu(server.pid) : undefined;
   const genBefore = process.cpuUsage();
   const wallBefore = process.hrtime.bigint();
   const r = await autocannon({ ...opts, duration: opts.duration ?? DURATION_S, connections });
   const wallMicros = Number(process.hrtime.bigint() - wallBefore) / 1e3;
   const gen = process.cpuUsage(genBefore);
-  const serverMicros = serverCpu?.();
+  const serverAfter = server ? processCpu(server.pid) : undefined;
+  const serverMicros = serverAfter && serverAfter.total - serverBefore.total;
   const non2xx = r.non2xx + r.errors + r.timeouts;
   const served = r.requests.total;
   const serverShare = serverMicros === undefined ? undefined : serverMicros / wallMicros;
@@ -109,6 +114,9 @@ export async function load(name, opts, server) {
     non2xx,
     total: served,
     cpuPerRequest: serverMicros === undefined || served === 0 ? undefined : serverMicros / served,
+    // The kernel's part (socket calls, and on loopback the client's receive path and its wake-ups).
+    kernelPerRequest:
+      serverAfter === undefined || served === 0 ? undefined : (serverAfter.kernel - serverBefore.kernel) / served,
     serverShare,
     generatorShare,
     limit: limitOf(serverShare, generatorShare),
