@@ -83,6 +83,27 @@ describe('webhook inbox: grouped inserts (e2e)', () => {
     expect(rows.find((r) => r.external_event_id === repeated)?.id).toBe(copies[0].eventId);
   });
 
+  it('answers a group of redeliveries with the stored ids, looked up together rather than one by one', async () => {
+    const ids = Array.from({ length: 12 }, () => randomUUID());
+    const first = await Promise.all(ids.map((id) => inbox.insert(event(id))));
+    const fresh = Array.from({ length: 12 }, () => randomUUID());
+    const exec = jest.spyOn(inbox, 'exec');
+    try {
+      // A provider redelivering a dozen stored events amid new ones, all at once.
+      const burst = fresh.flatMap((id, i) => [id, ids[i]]);
+      const stored = await Promise.all(burst.map((id) => inbox.insert(event(id))));
+      expect(stored.filter((_, i) => i % 2 === 1)).toEqual(first.map((s) => ({ ...s, duplicate: true })));
+      expect(stored.filter((_, i) => i % 2 === 0).every((s) => !s.duplicate)).toBe(true);
+      const inserts = exec.mock.calls.filter(([sql]) => sql.startsWith('INSERT INTO webhook_events')).length;
+      const lookups = exec.mock.calls.filter(([sql]) => /^SELECT id\b.* FROM webhook_events WHERE/.test(sql)).length;
+      // One lookup per statement that met redeliveries, never one per redelivery.
+      expect(lookups).toBeLessThanOrEqual(inserts);
+      expect(lookups).toBeLessThan(ids.length);
+    } finally {
+      exec.mockRestore();
+    }
+  });
+
   it('refuses one event whose headers cannot be stored without failing the rest of its group', async () => {
     const ids = Array.from({ length: 30 }, () => randomUUID());
     const results = await Promise.allSettled(

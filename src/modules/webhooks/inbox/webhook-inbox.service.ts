@@ -77,26 +77,38 @@ export class WebhookInbox extends PortableSql {
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
       }
-      const stored: Stored[] = [];
-      for (const { event } of group) {
-        const key = eventKey(event.source, event.externalEventId);
-        const eventId = inserted.get(key);
-        inserted.delete(key);
-        stored.push(eventId === undefined ? await this.storedDuplicate(event) : { eventId, duplicate: false });
-      }
-      return stored;
+      const keyOf = (event: NewInboxEvent) => eventKey(event.source, event.externalEventId);
+      // Deliveries this statement stored none for: their keys were stored before (redeliveries).
+      const earlier = await this.storedIds(group.map(({ event }) => event).filter((e) => !inserted.has(keyOf(e))));
+      const answered = new Set<string>();
+      return group.map(({ event }) => {
+        const key = keyOf(event);
+        const own = inserted.get(key);
+        // The first delivery of a key in the group took the row; later ones are its duplicates.
+        if (own !== undefined && !answered.has(key)) {
+          answered.add(key);
+          return { eventId: own, duplicate: false };
+        }
+        const eventId = own ?? earlier.get(key);
+        if (eventId === undefined) throw new Error('webhook insert conflicted but no row exists');
+        return { eventId, duplicate: true };
+      });
     });
   }
 
-  private async storedDuplicate(event: NewInboxEvent): Promise<Stored> {
-    const existing = await this.exec(
-      'SELECT id FROM webhook_events WHERE source = ? AND external_event_id = ?',
-      [event.source, event.externalEventId],
+  /** The ids of the rows stored for these events' keys, by eventKey: one SELECT for a group's redeliveries. */
+  private async storedIds(events: NewInboxEvent[]): Promise<Map<string, string>> {
+    if (events.length === 0) return new Map();
+    const keys = [...new Map(events.map((e) => [eventKey(e.source, e.externalEventId), e])).values()];
+    const { rows } = await this.exec(
+      `SELECT id, source, external_event_id FROM webhook_events WHERE ${keys
+        .map(() => '(source = ? AND external_event_id = ?)')
+        .join(' OR ')}`,
+      keys.flatMap((e) => [e.source, e.externalEventId]),
       undefined,
       this.intake,
     );
-    if (existing.rows.length !== 1) throw new Error('webhook insert conflicted but no row exists');
-    return { eventId: String(existing.rows[0].id), duplicate: true };
+    return new Map(rows.map((row) => [eventKey(row.source, row.external_event_id), String(row.id)]));
   }
 
   /**
