@@ -7,9 +7,13 @@
 // interval includes any time the thread was preempted: on a loaded machine that time lands mostly on
 // the frames that block in the kernel (the socket write), so profile an idle machine.
 // BENCH_PROFILE_ROUTES picks routes (profile, byid), BENCH_DURATION_S the seconds of load.
+// BENCH_PROFILE_SAMPLER=perf samples with Linux perf instead (perf-sampler.js): the kernel's share too.
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchAppEnv, benchToken, load, startPinned, stop, tempDir } from './lib.js';
+import { KERNEL_OTHER, KERNEL_WRITE, perfAvailable, perfRecorded } from './perf-sampler.js';
+
+const PERF = process.env.BENCH_PROFILE_SAMPLER === 'perf';
 
 // The innermost frame that names a component decides (tried in this order): Node's socket write called
 // from inside a hook is the HTTP layer's, a file write called by the access log is the access log's.
@@ -83,6 +87,7 @@ function breakdown(dir, from, to, requests) {
 
 /** Runs `args` under the profiler, loads `url` and returns the breakdown and the /proc figure. */
 async function profiled(name, args, env, readyUrl, prepare) {
+  if (PERF) return perfRecorded(name, args, env, readyUrl, prepare, componentOf);
   const dir = tempDir('bench-profile-');
   mkdirSync(dir, { recursive: true });
   const server = await startPinned(
@@ -144,6 +149,13 @@ async function bareRoute(sample) {
 }
 
 export async function run() {
+  if (PERF && !perfAvailable()) {
+    return {
+      title: 'Where the CPU of a request goes (perf)',
+      markdown: '',
+      targets: [{ what: 'perf is not installed', met: false }],
+    };
+  }
   const routes = (process.env.BENCH_PROFILE_ROUTES ?? 'profile,byid').split(',');
   const columns = [];
   for (const route of routes) columns.push(await appRoute(route));
@@ -157,7 +169,7 @@ export async function run() {
     `| component (sampled self time, µs per request) | ${names.join(' | ')} |`,
     `|---|${names.map(() => '---:').join('|')}|`,
   ];
-  for (const [component] of COMPONENTS) {
+  for (const component of [...COMPONENTS.map(([c]) => c), KERNEL_WRITE, KERNEL_OTHER]) {
     const cells = columns.map((c) => c.parts.get(component));
     if (cells.every((v) => v === undefined || v < 0.05)) continue;
     lines.push(`| ${component} | ${cells.map(fmt).join(' | ')} |`);
@@ -166,7 +178,9 @@ export async function run() {
   lines.push(`| **sampled total** | ${columns.map((c) => `**${fmt(sum(c))}**`).join(' | ')} |`);
   lines.push(`| server CPU from /proc (profiler on) | ${columns.map((c) => fmt(c.row.cpuPerRequest)).join(' | ')} |`);
   return {
-    title: 'Where the CPU of a request goes (node --cpu-prof under load, self time by component)',
+    title: PERF
+      ? 'Where the CPU of a request goes (perf record -e cpu-clock under load, kernel included, scaled to /proc)'
+      : 'Where the CPU of a request goes (node --cpu-prof under load, self time by component)',
     markdown: lines.join('\n'),
     targets: [],
   };

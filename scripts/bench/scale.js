@@ -2,6 +2,8 @@
 // SQLite and PostgreSQL: offset 0 with a filter on an indexed column, offset 0 sorted, the middle
 // page and the last page, each with the true `total`. Rows are inserted straight into the database
 // between sizes (the app keeps running; it caches nothing of the list).
+// BENCH_SCALE_NAMES: distinct names (default 1,000); BENCH_SCALE_EXPORT_SORT: the export's `sort` (e.g. `name`:
+// with few names, blocks of one value longer than a batch); BENCH_SCALE_ENTRY: another build's dist/src/main.js.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -13,7 +15,10 @@ const CONNECTIONS = 10;
 const DURATION_S = Number(process.env.BENCH_SCALE_DURATION_S ?? 5);
 // The CSV export of the whole table is measured at sizes up to this one (one request each).
 const EXPORT_MAX = Number(process.env.BENCH_SCALE_EXPORT_MAX ?? 100000);
-const NAMES = 1000; // distinct names: a name filter matches size / 1000 rows
+// Distinct names: a name filter matches size / NAMES rows.
+const NAMES = Number(process.env.BENCH_SCALE_NAMES ?? 1000);
+const EXPORT_SORT = process.env.BENCH_SCALE_EXPORT_SORT;
+const ENTRY = process.env.BENCH_SCALE_ENTRY ?? 'dist/src/main.js';
 
 const sqliteTime = (ms) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 const id = (i) => `01BENCH${String(i).padStart(19, '0')}`;
@@ -82,7 +87,7 @@ function cases(size) {
 async function measureBackend(label, port, env, seeder, exports) {
   const base = `http://127.0.0.1:${port}`;
   const app = await startPinned(
-    ['dist/src/main.js'],
+    [ENTRY],
     benchAppEnv(port, { RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn', ...env }),
     `${base}/health/ready`,
     { timeoutMs: 60000 },
@@ -112,8 +117,10 @@ async function measureBackend(label, port, env, seeder, exports) {
         rows.push(row);
       }
       if (size <= EXPORT_MAX) {
-        const name = `${label}, ${size.toLocaleString('en')} rows: Accept: text/csv, no limit`;
-        exports.push(await measureExport(name, `${base}/api/v1/users`, headers, app));
+        const sorted = EXPORT_SORT ? `, sort=${EXPORT_SORT}` : '';
+        const name = `${label}, ${size.toLocaleString('en')} rows: Accept: text/csv, no limit${sorted}`;
+        const query = EXPORT_SORT ? `?sort=${encodeURIComponent(EXPORT_SORT)}` : '';
+        exports.push(await measureExport(name, `${base}/api/v1/users${query}`, headers, app));
       }
     }
   } finally {
