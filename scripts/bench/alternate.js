@@ -6,7 +6,8 @@
 // PostgreSQL by id joins when a server answers at BENCH_DATABASE_URL; BENCH_ALT_ENTRY picks the build.
 // BENCH_ALT_VARIANT_NODE_ARGS="--flag …" adds a second SQLite app started with those Node arguments, whose
 // two routes take their turns beside the first's: a runtime flag judged against the same rounds (shown, not
-// judged against the goals).
+// judged against the goals). BENCH_ALT_VARIANT_ENTRY does the same with another build (e.g. an earlier
+// commit's dist/src/main.js): before and after in one run, their rounds side by side.
 import { join } from 'node:path';
 import { benchAppEnv, cpuRatio, load, median, scratchPostgres, startPinned, stop, tempDir } from './lib.js';
 import { replayableHeaders, seedUsers } from './rest.js';
@@ -16,12 +17,14 @@ const SECONDS = Number(process.env.BENCH_ALT_SECONDS ?? 3);
 // The app's entry: the bundle `npm start` runs, or another build's (a checkout's dist/bundle/main.js).
 const ENTRY = process.env.BENCH_ALT_ENTRY ?? 'dist/bundle/main.js';
 
-const VARIANT = process.env.BENCH_ALT_VARIANT_NODE_ARGS;
+const VARIANT_ARGS = process.env.BENCH_ALT_VARIANT_NODE_ARGS;
+const VARIANT_ENTRY = process.env.BENCH_ALT_VARIANT_ENTRY;
+const VARIANT = [VARIANT_ARGS, VARIANT_ENTRY].filter(Boolean).join(' ');
 
-async function startApp(port, databaseEnv, nodeArgs = []) {
+async function startApp(port, databaseEnv, nodeArgs = [], entry = ENTRY) {
   const base = `http://127.0.0.1:${port}`;
   const env = benchAppEnv(port, { RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'info', ...databaseEnv });
-  const child = await startPinned([...nodeArgs, ENTRY], env, `${base}/health/ready`);
+  const child = await startPinned([...nodeArgs, entry], env, `${base}/health/ready`);
   const { headers, id } = await seedUsers(base);
   return { child, base, headers, id };
 }
@@ -61,7 +64,8 @@ export async function run() {
       const variant = await startApp(
         3345,
         { SQLITE_PATH: join(tempDir('bench-alt-variant-'), 'bench.sqlite'), DATABASE_URL: '' },
-        VARIANT.split(' ').filter(Boolean),
+        (VARIANT_ARGS ?? '').split(' ').filter(Boolean),
+        VARIANT_ENTRY ?? ENTRY,
       );
       children.push(variant.child);
       cases.push(
