@@ -5,7 +5,7 @@ import { newEventId } from './event-id.js';
 import { GroupWriter } from './group-writer.js';
 import type { Backlog, ClaimedEvent, DueEvent, NewInboxEvent, StoredEvent as Stored } from './inbox-rows.js';
 import { WEBHOOK_INTAKE } from '../../../database/webhook-intake.js';
-import { PortableSql } from '../../../database/portable-sql.js';
+import { PortableSql, type Row } from '../../../database/portable-sql.js';
 import { isUniqueViolation } from '../../../common/resource/unique-violation.js';
 
 export type { Backlog, ClaimedEvent, DueEvent, NewInboxEvent } from './inbox-rows.js';
@@ -13,6 +13,10 @@ export type { Backlog, ClaimedEvent, DueEvent, NewInboxEvent } from './inbox-row
 const LAST_ERROR_MAX = 2000;
 
 const eventKey = (source: unknown, externalId: unknown) => `${String(source)}\n${String(externalId)}`;
+const keyOfEvent = (event: NewInboxEvent) => eventKey(event.source, event.externalEventId);
+/** Row ids by eventKey, from rows carrying `id`, `source` and `external_event_id`. */
+const idsByKey = (rows: Row[]) =>
+  new Map(rows.map((row) => [eventKey(row.source, row.external_event_id), String(row.id)]));
 
 const INSERT_COLUMNS = `INSERT INTO webhook_events (id, source, external_event_id, type, status, attempts, body, headers,
      received_at, signed_at, available_at, processed_at, updated_at) VALUES `;
@@ -73,16 +77,15 @@ export class WebhookInbox extends PortableSql {
       let inserted = new Map<string, string>();
       try {
         const { rows } = await this.exec(sql, params, undefined, this.intake);
-        inserted = new Map(rows.map((row) => [eventKey(row.source, row.external_event_id), String(row.id)]));
+        inserted = idsByKey(rows);
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
       }
-      const keyOf = (event: NewInboxEvent) => eventKey(event.source, event.externalEventId);
       // Deliveries this statement stored none for: their keys were stored before (redeliveries).
-      const earlier = await this.storedIds(group.map(({ event }) => event).filter((e) => !inserted.has(keyOf(e))));
+      const earlier = await this.storedIds(group.map(({ event }) => event).filter((e) => !inserted.has(keyOfEvent(e))));
       const answered = new Set<string>();
       return group.map(({ event }) => {
-        const key = keyOf(event);
+        const key = keyOfEvent(event);
         const own = inserted.get(key);
         // The first delivery of a key in the group took the row; later ones are its duplicates.
         if (own !== undefined && !answered.has(key)) {
@@ -99,7 +102,7 @@ export class WebhookInbox extends PortableSql {
   /** The ids of the rows stored for these events' keys, by eventKey: one SELECT for a group's redeliveries. */
   private async storedIds(events: NewInboxEvent[]): Promise<Map<string, string>> {
     if (events.length === 0) return new Map();
-    const keys = [...new Map(events.map((e) => [eventKey(e.source, e.externalEventId), e])).values()];
+    const keys = [...new Map(events.map((e) => [keyOfEvent(e), e])).values()];
     const { rows } = await this.exec(
       `SELECT id, source, external_event_id FROM webhook_events WHERE ${keys
         .map(() => '(source = ? AND external_event_id = ?)')
@@ -108,7 +111,7 @@ export class WebhookInbox extends PortableSql {
       undefined,
       this.intake,
     );
-    return new Map(rows.map((row) => [eventKey(row.source, row.external_event_id), String(row.id)]));
+    return idsByKey(rows);
   }
 
   /**
