@@ -101,16 +101,18 @@ export async function* exportRows<E extends Keyed>(
   for (;;) {
     const rows = await pageRows(repository, seek, order, skip, size);
     if (rows.length > 0) yield rows;
-    if (rows.length < size) {
+    const ranOut = rows.length < size;
+    size = sizes.rest;
+    if (ranOut) {
       if (inBlock) {
-        // The block is sent: the rows after it, from the first.
+        // The block is sent: the rows after it, from the first. (After a NULL block, afterBlock answered
+        // undefined where NULLs come last, so NULLs come next exactly when they sort after the values.)
         inBlock = false;
         const after = afterBlock(block.value, direction, nullsAfter);
         if (after === undefined) return;
         seek = narrowed(where, first, after);
-        nullsNext = keyOf(block.value) !== null && nullsAfter;
+        nullsNext = nullsAfter;
         skip = 0;
-        size = sizes.rest;
         continue;
       }
       // The values ran out under a bound that leaves NULLs aside: the NULLs, none sent yet, come next.
@@ -118,7 +120,6 @@ export async function* exportRows<E extends Keyed>(
       nullsNext = false;
       seek = narrowed(where, first, IsNull());
       skip = 0;
-      size = sizes.rest;
       continue;
     }
     sent += rows.length;
@@ -127,7 +128,6 @@ export async function* exportRows<E extends Keyed>(
       if (block.rows > 0 && keyOf(value) === keyOf(block.value)) block.rows += 1;
       else block = { value, rows: 1, knownStart: block.rows > 0 || block.knownStart };
     }
-    size = sizes.rest;
     const rest =
       block.rows >= sizes.rest || !block.knownStart
         ? restOfBlock(where, order, block.value, rows[rows.length - 1].id)
